@@ -1,0 +1,68 @@
+import { ConfigError, isToolError, type ExitCode } from "../errors/tool-error.ts";
+import { formatIssues } from "../config/index.ts";
+import { Redactor } from "../output/redact.ts";
+import { buildParser, type Invocation } from "./parser.ts";
+import { runDemo } from "./commands/demo.ts";
+import { runSync } from "./commands/sync.ts";
+import { runValidate } from "./commands/validate.ts";
+import type { CliWorld } from "./world.ts";
+
+/**
+ * Run the CLI against a given world and return the exit code: 0 all good, 1 a mirror failed,
+ * 2 usage or config error. Nothing here ends the process; bin.ts sets the exit code.
+ */
+export async function main(argv: readonly string[], world: CliWorld): Promise<ExitCode> {
+  const debug = argv.includes("--debug") || world.env.CI_MIRROR_DEBUG === "true";
+  let invocation: Invocation | undefined;
+  try {
+    const parser = buildParser(world, (chosen) => {
+      invocation = chosen;
+    });
+    let printed = "";
+    await parser.parseAsync([...argv], {}, (_error: unknown, _args: unknown, output: string) => {
+      printed = output;
+    });
+    if (printed) world.stdout.write(`${printed}\n`);
+    if (invocation == null) return 0;
+    // yargs types each command's args in its builder; the handler hands them over untyped.
+    const args = invocation.args as never;
+    switch (invocation.command) {
+      case "sync":
+        return await runSync(args, world);
+      case "validate":
+        return await runValidate(args, world);
+      case "demo":
+        return await runDemo(args, world);
+    }
+  } catch (error) {
+    return renderError(error, world, debug);
+  }
+}
+
+function renderError(error: unknown, world: CliWorld, debug: boolean): ExitCode {
+  // Secrets registered during the run live in the command's redactor; this one still scrubs
+  // credentials from URLs, which is what an unexpected error could carry.
+  const redactor = new Redactor();
+  const write = (line: string): void => {
+    world.stderr.write(`${redactor.redact(line)}\n`);
+  };
+  if (error instanceof ConfigError) {
+    write(formatIssues(error.file, error.issues));
+    write(`error ${error.code}: ${error.message}`);
+    if (error.fix != null) write(`fix: ${error.fix}`);
+    return 2;
+  }
+  if (isToolError(error)) {
+    write(`error ${error.code}: ${error.message}`);
+    if (error.fix != null) write(`fix: ${error.fix}`);
+    if (debug && error.stack != null) write(error.stack);
+    return error.exitCode === 0 ? 1 : error.exitCode;
+  }
+  write(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+  write(
+    debug && error instanceof Error && error.stack != null
+      ? error.stack
+      : "Run again with --debug for the stack trace.",
+  );
+  return 1;
+}

@@ -1,0 +1,56 @@
+import type { Argv } from "yargs";
+
+/** Option groups shared by several commands. */
+export function withConfigOption<T>(yargs: Argv<T>) {
+  return yargs.option("config", {
+    alias: "c",
+    type: "string",
+    default: "mirrors.yml",
+    describe: "Config file (env: CI_MIRROR_CONFIG)",
+  });
+}
+
+export function withSyncOptions<T>(yargs: Argv<T>) {
+  return (
+    withConfigOption(yargs)
+      .option("mirror", {
+        alias: "m",
+        type: "string",
+        array: true,
+        describe: "Mirror(s) to sync, by name; repeat or comma-separate",
+      })
+      .option("all", { type: "boolean", default: false, describe: "Sync every mirror in the config" })
+      .option("concurrency", { alias: "j", type: "number", default: 4, describe: "Mirrors synced at once" })
+      .option("cache-dir", {
+        type: "string",
+        default: ".ci-mirror/cache",
+        describe: "Bare repos kept between runs (point a CI cache: at it)",
+      })
+      .option("dry-run", {
+        type: "boolean",
+        default: false,
+        describe: "Show the plan per ref; change nothing",
+      })
+      .option("report", { type: "string", describe: "Write a JSON report with per-ref results and timings" })
+      .option("junit", { type: "string", describe: "Write a JUnit XML report, one test case per mirror" })
+      .option("allow-mass-delete", {
+        type: "boolean",
+        default: false,
+        describe: "Allow deletions past max_deletions, or syncing an empty upstream",
+      })
+      .option("timeout", {
+        type: "number",
+        default: 60,
+        describe: "Minutes before one git network operation is killed",
+      })
+      .option("batch-size", { type: "number", default: 200, describe: "Refs per git push" })
+      .option("retries", { type: "number", default: 3, describe: "Attempts for a transient network failure" })
+      // Tests and the demo shorten the backoff (env CI_MIRROR_RETRY_DELAY); not for users.
+      .option("retry-delay", {
+        type: "number",
+        default: 2_000,
+        hidden: true,
+        describe: "First backoff in ms",
+      })
+  );
+}

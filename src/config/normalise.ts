@@ -1,0 +1,117 @@
+import { compilePattern } from "./ref-pattern.ts";
+import { parseRepoUrl } from "./repo-url.ts";
+import type { DefaultsInput, MirrorInput } from "./schema.ts";
+import type { DeletionLimit, Endpoint, LfsMode, MirrorConfig, RefPattern } from "./types.ts";
+
+/**
+ * Turns one mirror entry, already checked by the schema, into the normalised form: defaults
+ * merged in, `{name}` filled in, URLs normalised, patterns compiled. Nothing here can fail; what
+ * can still be wrong (a missing target URL, say) is left for the rules to report.
+ */
+
+/** Used when neither the mirror nor `defaults` says. */
+export const BUILT_IN_DEFAULTS = {
+  branches: ["*"],
+  tags: ["*"],
+  exclude: [],
+  divergence: "overwrite",
+  prune: true,
+  maxDeletions: "25%",
+  lfs: "auto",
+} as const satisfies {
+  branches: readonly string[];
+  tags: readonly string[];
+  exclude: readonly string[];
+  divergence: MirrorConfig["divergence"];
+  prune: boolean;
+  maxDeletions: string;
+  lfs: string;
+};
+
+/** A mirror before the rules ran: its target URL may still be missing. */
+export interface MirrorDraft {
+  /** Position in the `mirrors` list, for issue paths. */
+  index: number;
+  input: MirrorInput;
+  defaults: DefaultsInput | undefined;
+  mirror: Omit<MirrorConfig, "target"> & { target: Omit<Endpoint, "url"> & { url?: string | undefined } };
+}
+
+const NAME_PLACEHOLDER = "{name}";
+
+export function draftMirror(
+  index: number,
+  input: MirrorInput,
+  defaults: DefaultsInput | undefined,
+  line: number | undefined,
+): MirrorDraft {
+  // `target` is merged key by key: a mirror can change the URL and keep the shared token.
+  const own = input.target;
+  const shared = defaults?.target;
+  const targetUrl = own?.url ?? shared?.url;
+  return {
+    index,
+    input,
+    defaults,
+    mirror: {
+      name: input.name,
+      source: {
+        url: normaliseUrl(input.source),
+        token: input.source_token,
+        username: input.source_username,
+        sshKey: input.ssh_key,
+        knownHosts: input.known_hosts,
+      },
+      target: {
+        url:
+          targetUrl === undefined
+            ? undefined
+            : normaliseUrl(targetUrl.replaceAll(NAME_PLACEHOLDER, input.name)),
+        token: own?.token ?? shared?.token,
+        username: own?.username ?? shared?.username,
+        sshKey: own?.ssh_key ?? shared?.ssh_key,
+        knownHosts: own?.known_hosts ?? shared?.known_hosts,
+      },
+      // Each list given on the mirror replaces that list only; the others still come from defaults.
+      refs: {
+        branches: compileAll(input.refs?.branches ?? defaults?.refs?.branches ?? BUILT_IN_DEFAULTS.branches),
+        tags: compileAll(input.refs?.tags ?? defaults?.refs?.tags ?? BUILT_IN_DEFAULTS.tags),
+        exclude: compileAll(input.refs?.exclude ?? defaults?.refs?.exclude ?? BUILT_IN_DEFAULTS.exclude),
+      },
+      divergence: input.divergence ?? defaults?.divergence ?? BUILT_IN_DEFAULTS.divergence,
+      prune: input.prune ?? defaults?.prune ?? BUILT_IN_DEFAULTS.prune,
+      maxDeletions: deletionLimit(
+        input.max_deletions ?? defaults?.max_deletions ?? BUILT_IN_DEFAULTS.maxDeletions,
+      ),
+      lfs: lfsMode(input.lfs ?? defaults?.lfs ?? BUILT_IN_DEFAULTS.lfs),
+      line,
+    },
+  };
+}
+
+/** The finished mirror, or undefined when it has no target URL (which the rules report). */
+export function finishMirror(draft: MirrorDraft): MirrorConfig | undefined {
+  const { url, ...rest } = draft.mirror.target;
+  if (url === undefined) return undefined;
+  return { ...draft.mirror, target: { url, ...rest } };
+}
+
+function normaliseUrl(written: string): string {
+  const parsed = parseRepoUrl(written);
+  if (!parsed.ok) throw new Error("normaliseUrl: the schema let an invalid URL through");
+  return parsed.value.url;
+}
+
+function compileAll(sources: readonly string[]): RefPattern[] {
+  return sources.map((source) => compilePattern(source));
+}
+
+function deletionLimit(written: number | string): DeletionLimit {
+  if (typeof written === "number") return { kind: "count", value: written };
+  return { kind: "percent", value: Number(written.trim().replace(/%$/, "")) };
+}
+
+function lfsMode(written: boolean | "auto"): LfsMode {
+  if (written === "auto") return "auto";
+  return written ? "on" : "off";
+}

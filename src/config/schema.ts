@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { envVarNameProblem } from "./env-var-name.ts";
+import { mirrorNameProblem } from "./mirror-name.ts";
+import { patternProblem } from "./ref-pattern.ts";
+import { sourceUrlProblem, targetUrlProblem } from "./url-checks.ts";
+
+/**
+ * The config file as written (snake_case, everything optional that `defaults` can supply).
+ * Each value is checked on its own here, so that one pass reports every bad value at once;
+ * merging and the checks that involve several keys come later (normalise.ts, rules.ts).
+ * Every schema carries its own message: zod's defaults speak about types, not about the file.
+ */
+
+/** Message for a value of the wrong type; a missing key gets `missing` or a generic message. */
+function expected(what: string, missing?: string): (issue: { readonly input: unknown }) => string {
+  return (issue) =>
+    issue.input === undefined
+      ? (missing ?? "missing required key")
+      : `expected ${what}, got ${describeValue(issue.input)}`;
+}
+
+/** The kind of a YAML value, never the value: it may be a pasted secret. */
+export function describeValue(value: unknown): string {
+  if (value == null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  switch (typeof value) {
+    case "string":
+      return "a string";
+    case "number":
+      return "a number";
+    case "boolean":
+      return `\`${String(value)}\``;
+    case "object":
+      return "a map";
+    default:
+      return typeof value;
+  }
+}
+
+/** Adapts a `(value) => problem | undefined` check to a zod refinement. */
+function checkedBy<T>(problemOf: (value: T) => string | undefined) {
+  return (value: T, context: z.RefinementCtx<T>): void => {
+    const problem = problemOf(value);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: value });
+  };
+}
+
+const envVarName = z
+  .string({ error: expected("the NAME of a CI/CD variable") })
+  .superRefine(checkedBy(envVarNameProblem));
+
+const username = z
+  .string({ error: expected("a user name") })
+  .superRefine(checkedBy((value: string) => (value.trim() === "" ? "the user name is empty" : undefined)));
+
+const patternList = z
+  .array(z.string({ error: expected("a pattern (a string)") }).superRefine(checkedBy(patternProblem)), {
+    error: expected('a list of patterns, e.g. [main, "release/*"]'),
+  })
+  .describe("Globs (`*` also crosses `/`, `?` is one character) or regular expressions written as `/…/`.");
+
+export const refsSchema = z.strictObject(
+  {
+    branches: patternList.optional().describe("Branches to mirror. Default: all."),
+    tags: patternList.optional().describe("Tags to mirror. Default: all."),
+    exclude: patternList
+      .optional()
+      .describe("Refs never mirrored: short names, or full names when written as `refs/…`. Default: none."),
+  },
+  { error: expected("a map with `branches`, `tags` and/or `exclude`") },
+);
+
+export const targetSchema = z.strictObject(
+  {
+    url: z
+      .string({ error: expected("a repository URL") })
+      .superRefine(checkedBy(targetUrlProblem))
+      .optional()
+      .describe("Where to push; `{name}` is replaced by the mirror's name."),
+    token: envVarName.optional().describe("NAME of the CI/CD variable holding the token for the target."),
+    username: username.optional().describe("User name sent with the token (HTTP Basic auth)."),
+    ssh_key: envVarName.optional().describe("NAME of the CI/CD variable holding the SSH private key."),
+    known_hosts: envVarName
+      .optional()
+      .describe("NAME of the CI/CD variable holding known_hosts lines; required for SSH."),
+  },
+  { error: expected("a map like `{ url: …, token: … }`") },
+);
+
+const divergence = z
+  .enum(["overwrite", "keep", "fail"], { error: "expected `overwrite`, `keep` or `fail`" })
+  .describe("What to do when a target branch has commits the source lacks.");
+
+const prune = z
+  .boolean({ error: expected("`true` or `false`") })
+  .describe("Delete refs from the target that are gone from the source.");
+
+const PERCENT = /^(?<number>\d+(?:\.\d+)?)%$/;
+
+function maxDeletionsProblem(value: number | string): string | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= 0
+      ? undefined
+      : "a count of deletions must be a whole number, 0 or more";
+  }
+  const percent = PERCENT.exec(value.trim())?.groups?.["number"];
+  if (percent === undefined) return 'expected a count (e.g. `10`) or a percentage (e.g. `"25%"`)';
+  return Number(percent) <= 100 ? undefined : "a percentage must be between 0% and 100%";
+}
+
+const maxDeletions = z
+  .union([z.number(), z.string()], {
+    error: expected('a count (e.g. `10`) or a percentage (e.g. `"25%"`)'),
+  })
+  .superRefine(checkedBy(maxDeletionsProblem))
+  .describe("Most refs one run may delete from the target: a count or a percentage of its refs.");
+
+const lfs = z
+  .union([z.boolean(), z.literal("auto")], { error: "expected `auto`, `true` or `false`" })
+  .describe("Mirror Git LFS objects: `auto` when the repository uses LFS and git-lfs is installed.");
+
+/** Settings a mirror inherits unless it sets them itself. */
+const inheritable = {
+  target: targetSchema.optional().describe("Target endpoint, merged key by key with `defaults.target`."),
+  refs: refsSchema.optional().describe("Which refs to mirror; each given list replaces the default one."),
+  divergence: divergence.optional(),
+  prune: prune.optional(),
+  max_deletions: maxDeletions.optional(),
+  lfs: lfs.optional(),
+};
+
+export const defaultsSchema = z.strictObject(inheritable, {
+  error: expected("a map of settings shared by all mirrors"),
+});
+
+export const mirrorSchema = z.strictObject(
+  {
+    name: z
+      .string({ error: expected("a name (a string)", "missing required key `name`") })
+      .superRefine(checkedBy(mirrorNameProblem))
+      .describe("Unique name; becomes the job name and the cache directory name."),
+    source: z
+      .string({
+        error: expected("a repository URL", "missing required key `source` (the URL to mirror from)"),
+      })
+      .superRefine(checkedBy(sourceUrlProblem))
+      .describe("URL of the repository to mirror from."),
+    source_token: envVarName
+      .optional()
+      .describe("NAME of the CI/CD variable holding the token for the source."),
+    source_username: username.optional().describe("User name sent with the source token."),
+    ssh_key: envVarName.optional().describe("NAME of the CI/CD variable holding the SSH key for the source."),
+    known_hosts: envVarName
+      .optional()
+      .describe("NAME of the CI/CD variable holding the source's known_hosts."),
+    ...inheritable,
+  },
+  { error: expected("a map with at least `name` and `source`") },
+);
+
+const NOTHING_TO_MIRROR = "nothing to mirror: add a `mirrors:` list with at least one `name` and `source`";
+
+export const configFileSchema = z.strictObject(
+  {
+    version: z
+      .literal(1, {
+        error: (issue) =>
+          issue.input === undefined
+            ? "missing `version: 1` (the config format version)"
+            : "unsupported `version`: this ci-mirror reads `version: 1`",
+      })
+      .describe("Config format version; must be 1."),
+    defaults: defaultsSchema.optional().describe("Settings shared by all mirrors."),
+    mirrors: z
+      .array(mirrorSchema, {
+        error: (issue) =>
+          issue.input == null
+            ? NOTHING_TO_MIRROR
+            : `expected a list of mirrors, got ${describeValue(issue.input)}`,
+      })
+      .min(1, { error: NOTHING_TO_MIRROR })
+      .describe("The repositories to mirror."),
+  },
+  { error: expected("a map with `version` and `mirrors`") },
+);
+
+export type ConfigFileInput = z.output<typeof configFileSchema>;
+export type DefaultsInput = z.output<typeof defaultsSchema>;
+export type MirrorInput = z.output<typeof mirrorSchema>;
+export type TargetInput = z.output<typeof targetSchema>;
+
+/** The keys each kind of map accepts, for "did you mean" suggestions. */
+export const KNOWN_KEYS = {
+  root: Object.keys(configFileSchema.shape),
+  defaults: Object.keys(defaultsSchema.shape),
+  mirror: Object.keys(mirrorSchema.shape),
+  target: Object.keys(targetSchema.shape),
+  refs: Object.keys(refsSchema.shape),
+} satisfies Record<string, readonly string[]>;
+
+export type MapKind = keyof typeof KNOWN_KEYS;

@@ -1,0 +1,71 @@
+/**
+ * What a sync reports, per mirror and per ref. These shapes are the `--report` JSON: keep
+ * them stable and additive.
+ */
+export type RefOutcome =
+  | "created"
+  | "updated"
+  | "forced"
+  | "deleted"
+  | "up-to-date"
+  | "rejected"
+  | "kept-diverged"
+  | "kept-target-only"
+  // --dry-run: what would happen
+  | "would-create"
+  | "would-update"
+  | "would-force"
+  | "would-delete";
+
+export interface RefReport {
+  ref: string;
+  outcome: RefOutcome;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Why, in plain words, for rejections and kept refs. */
+  reason?: string | undefined;
+}
+
+export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed";
+
+export interface MirrorError {
+  code: string;
+  message: string;
+  fix?: string | undefined;
+}
+
+export interface MirrorTimings {
+  listMs: number;
+  fetchMs: number;
+  lfsMs: number;
+  pushMs: number;
+  totalMs: number;
+}
+
+export interface MirrorReport {
+  name: string;
+  /** Redacted URLs. */
+  source: string;
+  target: string;
+  status: MirrorStatus;
+  error?: MirrorError | undefined;
+  refs: RefReport[];
+  warnings: string[];
+  timings: MirrorTimings;
+  counts: Partial<Record<RefOutcome, number>>;
+}
+
+export interface RunReport {
+  tool: "ci-mirror";
+  version: string;
+  startedAt: string;
+  dryRun: boolean;
+  ok: boolean;
+  mirrors: MirrorReport[];
+}
+
+export function countOutcomes(refs: readonly RefReport[]): Partial<Record<RefOutcome, number>> {
+  const counts: Partial<Record<RefOutcome, number>> = {};
+  for (const ref of refs) counts[ref.outcome] = (counts[ref.outcome] ?? 0) + 1;
+  return counts;
+}

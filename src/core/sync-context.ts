@@ -1,0 +1,31 @@
+import type { Env } from "../git/environment.ts";
+import type { GitContext } from "../git/runner.ts";
+import type { Redactor } from "../output/redact.ts";
+import type { RetryPolicy } from "../util/retry.ts";
+
+/** Everything one mirror's sync needs from the outside world, passed in rather than reached for. */
+export interface SyncSettings {
+  cacheDir: string;
+  dryRun: boolean;
+  allowMassDelete: boolean;
+  /** Refs per `git push`; the default branch always goes alone, first. */
+  batchSize: number;
+  networkTimeoutMs: number;
+  retry: RetryPolicy;
+}
+
+export interface SyncWorld {
+  /** The caller's environment: token variables are read from here, and git inherits it. */
+  env: Env;
+  redactor: Redactor;
+  /** A progress line for this mirror's log (already redacted by the caller's output). */
+  log: (line: string) => void;
+}
+
+export interface MirrorGit {
+  /** Context for the mirror's bare cache repo. */
+  cache: GitContext;
+  /** Credentialed env for talking to the upstream and to the target. */
+  sourceEnv: Env;
+  targetEnv: Env;
+}

@@ -1,0 +1,254 @@
+import { join } from "node:path";
+import type { MirrorConfig } from "../config/types.ts";
+import { collectGarbage } from "../git/cache-repo.ts";
+import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
+import { hardenedGitEnv } from "../git/environment.ts";
+import { listRemoteRefs, remoteDefaultBranch, type RefMap } from "../git/ls-remote.ts";
+import { GitError } from "../errors/git-error.ts";
+import { ToolError, isToolError } from "../errors/tool-error.ts";
+import { withRetry } from "../util/retry.ts";
+import { checkDeletions, emptyUpstreamError } from "./deletion-guard.ts";
+import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
+import { mirrorLfs } from "./lfs-step.ts";
+import { changes, planRefs, type Plan, type PlannedRef } from "./plan.ts";
+import { pushChanges } from "./push-changes.ts";
+import { selectRefs } from "./ref-selection.ts";
+import { countOutcomes, type MirrorReport, type MirrorTimings, type RefReport } from "./result.ts";
+import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
+import { describe, dropTargetSeed, updateCache } from "./update-cache.ts";
+
+/**
+ * One mirror, end to end: list both sides, stop if they already match, otherwise fill the cache
+ * with what is missing, plan every ref under the mirror's policy, check the guards, and push.
+ * Never throws: every failure becomes a failed MirrorReport with a code and a fix.
+ */
+export async function syncMirror(
+  mirror: MirrorConfig,
+  settings: SyncSettings,
+  world: SyncWorld,
+): Promise<MirrorReport> {
+  const started = performance.now();
+  const timings: MirrorTimings = { listMs: 0, fetchMs: 0, lfsMs: 0, pushMs: 0, totalMs: 0 };
+  const report: MirrorReport = {
+    name: mirror.name,
+    source: world.redactor.redact(mirror.source.url),
+    target: world.redactor.redact(mirror.target.url),
+    status: "up-to-date",
+    refs: [],
+    warnings: [],
+    timings,
+    counts: {},
+  };
+  const auths: EndpointAuth[] = [];
+  try {
+    const base = hardenedGitEnv(world.env);
+    const source = await endpointAuth(mirror.source, base, world);
+    auths.push(source);
+    const target = await endpointAuth(mirror.target, base, world);
+    auths.push(target);
+    const git: MirrorGit = {
+      cache: {
+        cwd: join(settings.cacheDir, `${mirror.name}.git`),
+        env: base,
+        networkTimeoutMs: settings.networkTimeoutMs,
+      },
+      sourceEnv: source.env,
+      targetEnv: target.env,
+    };
+    await run(mirror, git, settings, world, report, timings);
+  } catch (error) {
+    report.status = "failed";
+    report.error = toMirrorError(error, world);
+  } finally {
+    for (const auth of auths) await auth.dispose();
+    timings.totalMs = Math.round(performance.now() - started);
+    report.counts = countOutcomes(report.refs);
+  }
+  return report;
+}
+
+async function run(
+  mirror: MirrorConfig,
+  git: MirrorGit,
+  settings: SyncSettings,
+  world: SyncWorld,
+  report: MirrorReport,
+  timings: MirrorTimings,
+): Promise<void> {
+  const urls = { source: mirror.source.url, target: mirror.target.url };
+  let mark = performance.now();
+  // The listing runs in a scratch context: the cache repo may not exist yet, and a no-op run
+  // should not have to create it.
+  const [upstreamAll, targetAll] = await Promise.all([
+    listWithRetry(git, urls.source, git.sourceEnv, settings, world),
+    listWithRetry(git, urls.target, git.targetEnv, settings, world),
+  ]);
+  timings.listMs = elapsed(mark);
+
+  const upstreamListed = selectRefs(upstreamAll, mirror.refs);
+  const target = selectRefs(targetAll, mirror.refs);
+  if (upstreamAll.size === 0 && !settings.allowMassDelete) throw emptyUpstreamError(target.size);
+  if (upstreamAll.size > 0 && upstreamListed.size === 0) {
+    throw new ToolError(
+      "EREFSEMPTY",
+      `the ref rules select none of the upstream's ${upstreamAll.size} branches and tags`,
+      {
+        fix: "Check refs.branches, refs.tags and refs.exclude for this mirror.",
+        exitCode: 2,
+      },
+    );
+  }
+
+  if (alreadyInSync(upstreamListed, target, mirror.prune)) {
+    report.refs = [...upstreamListed].map(([ref, sha]) => ({
+      ref,
+      outcome: "up-to-date",
+      from: sha,
+      to: sha,
+    }));
+    world.log(`up to date (${upstreamListed.size} refs)`);
+    return;
+  }
+
+  mark = performance.now();
+  const upstream = await updateCache(git, urls, upstreamListed, target, settings, world);
+  timings.fetchMs = elapsed(mark);
+
+  const plan = planRefs({
+    upstream,
+    target,
+    divergence: mirror.divergence,
+    prune: mirror.prune,
+    fastForward: await fastForwardRefs(git.cache, upstream, target),
+    containedInUpstream: mirror.prune
+      ? await refsContainedInUpstream(git.cache, upstream, target)
+      : new Set(),
+  });
+  if (mirror.divergence === "fail" && plan.diverged.length > 0) {
+    report.refs = plan.refs.map((ref) => plannedReport(ref, false));
+    throw new ToolError(
+      "EDIVERGED",
+      `${plan.diverged.length} refs diverged: ${plan.diverged.slice(0, 10).join(", ")}`,
+      {
+        fix: "Nothing was pushed (divergence: fail). Reconcile the target, or choose divergence: keep or overwrite.",
+      },
+    );
+  }
+  const toChange = changes(plan);
+  checkDeletions(toChange, mirror.maxDeletions, target.size, settings.allowMassDelete);
+
+  if (settings.dryRun) {
+    report.refs = plan.refs.map((ref) => plannedReport(ref, true));
+    report.status = "planned";
+    world.log(`dry run: ${toChange.length} changes planned, nothing pushed`);
+    return;
+  }
+
+  mark = performance.now();
+  const lfs = await mirrorLfs(git, mirror, urls, toChange, world);
+  report.warnings.push(...lfs.warnings);
+  timings.lfsMs = elapsed(mark);
+
+  mark = performance.now();
+  const defaultBranch = toChange.length > 0 ? await defaultBranchOf(git, urls.source, world) : undefined;
+  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world);
+  timings.pushMs = elapsed(mark);
+
+  report.refs = mergeReports(plan, pushed);
+  const rejected = pushed.filter((ref) => ref.outcome === "rejected");
+  const kept = plan.refs.filter((ref) => ref.kind === "keep-diverged");
+  if (kept.length > 0) {
+    report.warnings.push(
+      `${kept.length} diverged refs kept as they are on the target: ${kept.map((ref) => ref.ref).join(", ")}`,
+    );
+  }
+  if (rejected.length > 0) {
+    report.status = "failed";
+    report.error = {
+      code: "EREJECTED",
+      message: `the target rejected ${rejected.length} of ${pushed.length} ref updates`,
+      fix: "See the reason on each rejected ref; the other refs were pushed.",
+    };
+    return;
+  }
+  report.status = toChange.length > 0 ? "synced" : "up-to-date";
+  await dropTargetSeed(git);
+  await collectGarbage(git.cache);
+}
+
+/** The common scheduled run: both sides already match, so nothing else happens. */
+function alreadyInSync(upstream: RefMap, target: RefMap, prune: boolean): boolean {
+  for (const [ref, sha] of upstream) if (target.get(ref) !== sha) return false;
+  return !prune || target.size === upstream.size;
+}
+
+async function listWithRetry(
+  git: MirrorGit,
+  url: string,
+  env: MirrorGit["sourceEnv"],
+  settings: SyncSettings,
+  world: SyncWorld,
+): Promise<RefMap> {
+  const scratch = { ...git.cache, cwd: settings.cacheDir };
+  return withRetry(
+    settings.retry,
+    (error) => error instanceof GitError && error.retryable,
+    () => listRemoteRefs(scratch, url, env),
+    (error, attempt, delay) =>
+      world.log(`listing refs failed (${describe(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
+  );
+}
+
+async function defaultBranchOf(git: MirrorGit, url: string, world: SyncWorld): Promise<string | undefined> {
+  try {
+    return await remoteDefaultBranch(git.cache, url, git.sourceEnv);
+  } catch (error) {
+    // Only the push order depends on it; not worth failing the mirror.
+    world.log(`could not read the upstream's default branch (${describe(error)})`);
+    return undefined;
+  }
+}
+
+function plannedReport(ref: PlannedRef, dryRun: boolean): RefReport {
+  const base = { ref: ref.ref, from: ref.from, to: ref.to };
+  switch (ref.kind) {
+    case "keep-diverged":
+      return { ...base, outcome: "kept-diverged", reason: "the target has commits the upstream lacks" };
+    case "keep-target-only":
+      return {
+        ...base,
+        outcome: "kept-target-only",
+        reason: "only on the target, with commits the upstream lacks",
+      };
+    case "up-to-date":
+      return { ...base, outcome: "up-to-date" };
+    case "create":
+      return { ...base, outcome: dryRun ? "would-create" : "created" };
+    case "update":
+      return { ...base, outcome: dryRun ? "would-update" : "updated" };
+    case "force":
+      return { ...base, outcome: dryRun ? "would-force" : "forced" };
+    case "delete":
+      return { ...base, outcome: dryRun ? "would-delete" : "deleted" };
+  }
+}
+
+function mergeReports(plan: Plan, pushed: readonly RefReport[]): RefReport[] {
+  const byRef = new Map(pushed.map((ref) => [ref.ref, ref]));
+  return plan.refs.map((ref) => byRef.get(ref.ref) ?? plannedReport(ref, false));
+}
+
+function toMirrorError(error: unknown, world: SyncWorld): MirrorReport["error"] {
+  if (isToolError(error)) {
+    return { code: error.code, message: world.redactor.redact(error.message), fix: error.fix };
+  }
+  return {
+    code: "EINTERNAL",
+    message: world.redactor.redact(describe(error)),
+    fix: "This is a bug in ci-mirror; please report it with --debug output.",
+  };
+}
+
+function elapsed(since: number): number {
+  return Math.round(performance.now() - since);
+}

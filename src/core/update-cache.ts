@@ -1,0 +1,131 @@
+import {
+  TARGET_NS,
+  UPSTREAM_NS,
+  ensureCacheRepo,
+  isShallow,
+  listCachedRefs,
+  presentObjects,
+  setNamespace,
+} from "../git/cache-repo.ts";
+import { fetchRefs, type FetchRequest } from "../git/fetch.ts";
+import type { RefMap } from "../git/ls-remote.ts";
+import { GitError } from "../errors/git-error.ts";
+import { ToolError } from "../errors/tool-error.ts";
+import { withRetry } from "../util/retry.ts";
+import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
+
+/**
+ * Bring the cache up to the upstream's selected refs, pulling as few bytes from the upstream
+ * as possible. An empty cache is first seeded from the target — the near side, usually the same
+ * GitLab the runner sits next to — so the upstream only sends what the target lacks. Refs whose
+ * objects the cache already holds are not fetched at all.
+ *
+ * Returns the upstream refs as they are now in the cache (a ref that moved between the listing
+ * and the fetch has its fetched value).
+ */
+export async function updateCache(
+  git: MirrorGit,
+  urls: { source: string; target: string },
+  upstream: RefMap,
+  target: RefMap,
+  settings: SyncSettings,
+  world: SyncWorld,
+): Promise<RefMap> {
+  await ensureCacheRepo(git.cache);
+  const cached = await listCachedRefs(git.cache, UPSTREAM_NS);
+  if (cached.size === 0 && target.size > 0) {
+    const missing = await missingRefs(git, target);
+    if (missing.length > 0) {
+      world.log(`seeding the empty cache from the target (${missing.length} refs)`);
+      await fetchWithRetry(
+        git,
+        urls.target,
+        git.targetEnv,
+        requestsInto(TARGET_NS, missing),
+        settings,
+        world,
+      );
+    }
+  }
+
+  const missing = await missingRefs(git, upstream);
+  if (missing.length > 0) {
+    world.log(`fetching ${missing.length} of ${upstream.size} refs from the upstream`);
+    await fetchWithRetry(
+      git,
+      urls.source,
+      git.sourceEnv,
+      requestsInto(UPSTREAM_NS, missing),
+      settings,
+      world,
+    );
+  }
+  const fetched = await listCachedRefs(git.cache, UPSTREAM_NS);
+  const current: RefMap = new Map();
+  for (const [ref, sha] of upstream)
+    current.set(ref, missing.includes(ref) ? (fetched.get(ref) ?? sha) : sha);
+  await setNamespace(git.cache, UPSTREAM_NS, current);
+  await verifyComplete(git, current);
+  return current;
+}
+
+/** The seed from the target has served its purpose once the upstream refs are in place. */
+export async function dropTargetSeed(git: MirrorGit): Promise<void> {
+  await setNamespace(git.cache, TARGET_NS, new Map());
+}
+
+async function missingRefs(git: MirrorGit, refs: RefMap): Promise<string[]> {
+  const present = await presentObjects(git.cache, refs.values());
+  return [...refs].filter(([, sha]) => !present.has(sha)).map(([ref]) => ref);
+}
+
+function requestsInto(namespace: string, refs: readonly string[]): FetchRequest[] {
+  return refs.map((ref) => ({ from: ref, to: `${namespace}${ref.slice("refs/".length)}` }));
+}
+
+async function fetchWithRetry(
+  git: MirrorGit,
+  url: string,
+  env: MirrorGit["sourceEnv"],
+  requests: FetchRequest[],
+  settings: SyncSettings,
+  world: SyncWorld,
+): Promise<void> {
+  await withRetry(
+    settings.retry,
+    (error) => error instanceof GitError && error.retryable,
+    () => fetchRefs(git.cache, url, requests, env),
+    (error, attempt, delay) =>
+      world.log(`fetch failed (${describe(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
+  );
+}
+
+/**
+ * Never push from an incomplete repository: a shallow or partial cache would make the target
+ * look like it lost history.
+ */
+async function verifyComplete(git: MirrorGit, refs: RefMap): Promise<void> {
+  if (await isShallow(git.cache)) {
+    throw new GitError(
+      "shallow",
+      "fetch",
+      "the cache repository is shallow",
+      "Delete the cache directory and run again.",
+    );
+  }
+  const present = await presentObjects(git.cache, refs.values());
+  const absent = [...refs].filter(([, sha]) => !present.has(sha)).map(([ref]) => ref);
+  if (absent.length > 0) {
+    throw new ToolError(
+      "EINCOMPLETE",
+      `the fetch did not bring ${absent.length} refs: ${absent.slice(0, 5).join(", ")}`,
+      {
+        fix: "Nothing was pushed. Run again; if it persists, delete the cache directory.",
+      },
+    );
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,80 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+
+/**
+ * Builds the demo's upstream history with plain git in a scratch clone, then pushes it into the
+ * bare repo on disk (not over HTTP: the demo server only serves what ci-mirror mirrors).
+ */
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "ci-mirror demo",
+  GIT_AUTHOR_EMAIL: "demo@ci-mirror.invalid",
+  GIT_COMMITTER_NAME: "ci-mirror demo",
+  GIT_COMMITTER_EMAIL: "demo@ci-mirror.invalid",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_CONFIG_NOSYSTEM: "1",
+};
+
+export interface Change {
+  branch: string;
+  files: Record<string, string>;
+  message: string;
+}
+
+export async function commitTo(
+  barePath: string,
+  changes: readonly Change[],
+  tags: readonly string[] = [],
+): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "ci-mirror-demo-work-"));
+  const git = (args: string[]) => execa("git", args, { cwd: work, env: IDENTITY });
+  try {
+    await git(["init", "--quiet", "--initial-branch=main", "."]);
+    await git(["fetch", "--quiet", barePath, "+refs/heads/*:refs/remotes/origin/*"]).catch(() => undefined);
+    for (const change of changes) {
+      const exists = await git([
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        `refs/remotes/origin/${change.branch}`,
+      ]).then(
+        () => true,
+        () => false,
+      );
+      const base = await git(["rev-parse", "--verify", "--quiet", "refs/remotes/origin/main"]).then(
+        () => "refs/remotes/origin/main",
+        () => undefined,
+      );
+      const start = exists ? `refs/remotes/origin/${change.branch}` : base;
+      await git(
+        start != null
+          ? ["checkout", "--quiet", "-B", change.branch, start]
+          : ["checkout", "--quiet", "--orphan", change.branch],
+      );
+      for (const [file, content] of Object.entries(change.files)) await writeFile(join(work, file), content);
+      await git(["add", "--all"]);
+      await git(["commit", "--quiet", "-m", change.message]);
+      await git(["push", "--quiet", barePath, `HEAD:refs/heads/${change.branch}`]);
+      await git(["fetch", "--quiet", barePath, "+refs/heads/*:refs/remotes/origin/*"]);
+    }
+    for (const tag of tags) {
+      await git(["tag", "-a", "-m", `release ${tag}`, tag, "refs/remotes/origin/main"]);
+      await git(["push", "--quiet", barePath, `refs/tags/${tag}`]);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A ref the way GitHub keeps pull requests: a forge-internal namespace a mirror must skip. */
+export async function addPullRef(barePath: string, number: number): Promise<void> {
+  await execa("git", ["update-ref", `refs/pull/${number}/head`, "refs/heads/main"], {
+    cwd: barePath,
+    env: IDENTITY,
+  });
+}
+
+export async function deleteBranch(barePath: string, branch: string): Promise<void> {
+  await execa("git", ["update-ref", "-d", `refs/heads/${branch}`], { cwd: barePath, env: IDENTITY });
+}

@@ -1,0 +1,39 @@
+import { ToolError } from "./tool-error.ts";
+
+/**
+ * What kind of git failure this was decides whether we retry it:
+ * transient network trouble is retried with backoff, everything else is final.
+ */
+export type GitFailureKind =
+  "auth" | "not-found" | "host-key" | "transient" | "timeout" | "shallow" | "missing-tool" | "other";
+
+export class GitError extends ToolError {
+  readonly kind: GitFailureKind;
+  /** The git verb that failed (`fetch`, `push`, …), for messages and reports. */
+  readonly verb: string;
+
+  constructor(kind: GitFailureKind, verb: string, message: string, fix?: string, cause?: unknown) {
+    super(codeOf(kind), message, { fix, cause });
+    this.name = "GitError";
+    this.kind = kind;
+    this.verb = verb;
+  }
+
+  get retryable(): boolean {
+    return this.kind === "transient" || this.kind === "timeout";
+  }
+}
+
+function codeOf(kind: GitFailureKind): string {
+  const codes: Record<GitFailureKind, string> = {
+    auth: "EGITAUTH",
+    "not-found": "EGITNOTFOUND",
+    "host-key": "EHOSTKEY",
+    transient: "EGITNETWORK",
+    timeout: "EGITTIMEOUT",
+    shallow: "EGITSHALLOW",
+    "missing-tool": "EGITMISSING",
+    other: "EGIT",
+  };
+  return codes[kind];
+}

@@ -1,0 +1,101 @@
+import { mkdir } from "node:fs/promises";
+import { lines, runGit, type GitContext } from "./runner.ts";
+import type { RefMap } from "./ls-remote.ts";
+
+/**
+ * The per-mirror bare repository under the cache dir. It keeps the upstream's branches and tags
+ * under `refs/upstream/*` and what was seeded from the target under `refs/target/*`; it never
+ * holds a remote, a URL with credentials, or a working tree.
+ */
+export const UPSTREAM_NS = "refs/upstream/";
+export const TARGET_NS = "refs/target/";
+
+const ZERO_SHA = /^0+$/;
+
+export async function ensureCacheRepo(ctx: GitContext): Promise<void> {
+  await mkdir(ctx.cwd, { recursive: true });
+  const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
+  if (inside.stdout.trim() === "true") return;
+  await runGit(ctx, ["init", "--quiet", "--bare", "."]);
+  for (const [key, value] of [
+    // A detached gc would outlive the job and race the CI cache upload.
+    ["gc.autoDetach", "false"],
+    ["core.logAllRefUpdates", "false"],
+  ] as const) {
+    await runGit(ctx, ["config", key, value]);
+  }
+}
+
+/** Refs under a namespace, keyed by their name with the namespace replaced by `refs/`. */
+export async function listCachedRefs(ctx: GitContext, namespace: string): Promise<RefMap> {
+  const { stdout } = await runGit(ctx, ["for-each-ref", "--format=%(objectname)\t%(refname)", namespace]);
+  const refs: RefMap = new Map();
+  for (const line of lines(stdout)) {
+    const [sha, name] = line.split("\t");
+    if (sha != null && name != null) refs.set(`refs/${name.slice(namespace.length)}`, sha);
+  }
+  return refs;
+}
+
+/** Which of these object ids the cache already has (one `cat-file` for all of them). */
+export async function presentObjects(ctx: GitContext, shas: Iterable<string>): Promise<Set<string>> {
+  const unique = [...new Set(shas)];
+  if (unique.length === 0) return new Set();
+  const { stdout } = await runGit(ctx, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], {
+    input: `${unique.join("\n")}\n`,
+  });
+  // Missing objects come back as "<sha> missing".
+  return new Set(
+    lines(stdout)
+      .filter((line) => !line.endsWith(" missing"))
+      .map((line) => line.split(" ")[0] ?? ""),
+  );
+}
+
+export async function isShallow(ctx: GitContext): Promise<boolean> {
+  const { stdout } = await runGit(ctx, ["rev-parse", "--is-shallow-repository"]);
+  return stdout.trim() === "true";
+}
+
+/** True when `ancestor` is reachable from `descendant` (tags are peeled to their commits). */
+export async function isAncestor(ctx: GitContext, ancestor: string, descendant: string): Promise<boolean> {
+  const { exitCode } = await runGit(ctx, ["merge-base", "--is-ancestor", ancestor, descendant], {
+    okExitCodes: [1],
+  });
+  return exitCode === 0;
+}
+
+/** True when every commit reachable from `sha` is also reachable from one of `tips`. */
+export async function isContainedIn(ctx: GitContext, sha: string, tips: readonly string[]): Promise<boolean> {
+  if (tips.length === 0) return false;
+  const { stdout } = await runGit(ctx, ["rev-list", "--count", "--stdin"], {
+    input: `${sha}\n${tips.map((tip) => `^${tip}`).join("\n")}\n`,
+  });
+  return stdout.trim() === "0";
+}
+
+/**
+ * Make a namespace hold exactly `refs` (names in `refs/…` form) in one transaction.
+ * Objects must already be present.
+ */
+export async function setNamespace(ctx: GitContext, namespace: string, refs: RefMap): Promise<void> {
+  const current = await listCachedRefs(ctx, namespace);
+  const commands: string[] = [];
+  for (const [name, sha] of refs) {
+    if (current.get(name) !== sha) commands.push(`update ${namespace}${name.slice("refs/".length)} ${sha}`);
+  }
+  for (const name of current.keys()) {
+    if (!refs.has(name)) commands.push(`delete ${namespace}${name.slice("refs/".length)}`);
+  }
+  if (commands.length === 0) return;
+  await runGit(ctx, ["update-ref", "--stdin"], { input: `start\n${commands.join("\n")}\nprepare\ncommit\n` });
+}
+
+export function isZeroSha(sha: string): boolean {
+  return ZERO_SHA.test(sha);
+}
+
+/** Housekeeping after a successful run, in the foreground so the CI cache saves a finished repo. */
+export async function collectGarbage(ctx: GitContext): Promise<void> {
+  await runGit(ctx, ["gc", "--auto", "--quiet"]);
+}

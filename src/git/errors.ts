@@ -1,0 +1,91 @@
+import { GitError } from "../errors/git-error.ts";
+
+/**
+ * Translate a failed git process into a GitError whose kind decides retry and whose message
+ * a person can act on. The patterns are git's and libcurl's own English messages (we run git
+ * with LC_ALL=C so they are stable). Messages never include argv or URLs with secrets: argv
+ * holds none by design, and everything printed is redacted again on the way out.
+ */
+interface FailureLike {
+  stderr?: unknown;
+  timedOut?: boolean;
+  code?: string;
+  exitCode?: number;
+  shortMessage?: string;
+}
+
+const PATTERNS: ReadonlyArray<{ kind: GitError["kind"]; test: RegExp; fix: string }> = [
+  {
+    kind: "host-key",
+    test: /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i,
+    fix: "Add the server's host key to the known_hosts variable (ssh-keyscan output, checked out of band).",
+  },
+  {
+    kind: "auth",
+    test: /Authentication failed|could not read (Username|Password)|HTTP Basic: Access denied|returned error: 40[13]\b|Permission denied \(publickey|Permission denied, please try again|terminal prompts disabled|access denied|not authorized/i,
+    fix: "Check that the token variable is set and the token can read the source and write the target (write_repository).",
+  },
+  {
+    kind: "not-found",
+    test: /repository '.*' not found|returned error: 404\b|does not appear to be a git repository|Repository not found|No such file or directory/i,
+    fix: "Check the repository URL; for a GitLab target, create the project first.",
+  },
+  {
+    kind: "shallow",
+    test: /shallow update not allowed|is a shallow repository/i,
+    fix: "The cache repository is shallow; delete the cache directory and run again.",
+  },
+  {
+    kind: "transient",
+    test: /returned error: 5\d\d\b|RPC failed|early EOF|unexpected disconnect|the remote end hung up|Connection reset|Connection refused|Connection timed out|Operation timed out|Could not resolve host|Failed to connect|transfer closed|remote end hung up|SSL_read|GnuTLS recv error|curl \d+ |fetch-pack: invalid index-pack output|index-pack failed|protocol error: bad pack header|Empty reply from server/i,
+    fix: "The network or the server failed; ci-mirror retried. Run again later, or raise --timeout for very large repositories.",
+  },
+];
+
+export function classifyGitFailure(verb: string, error: unknown): GitError {
+  const failure = (error ?? {}) as FailureLike;
+  const stderr = typeof failure.stderr === "string" ? failure.stderr : "";
+  const detail = lastMeaningfulLine(stderr);
+  if (failure.code === "ENOENT") {
+    return new GitError(
+      "missing-tool",
+      verb,
+      "git is not installed or not on PATH",
+      "Install git (2.31 or newer).",
+      error,
+    );
+  }
+  if (failure.timedOut === true) {
+    return new GitError(
+      "timeout",
+      verb,
+      `git ${verb} timed out`,
+      "Raise --timeout, or check the network between the runner and the remote.",
+      error,
+    );
+  }
+  for (const pattern of PATTERNS) {
+    if (pattern.test.test(stderr)) {
+      return new GitError(pattern.kind, verb, `git ${verb} failed: ${detail}`, pattern.fix, error);
+    }
+  }
+  const exit = typeof failure.exitCode === "number" ? ` (exit ${failure.exitCode})` : "";
+  return new GitError(
+    "other",
+    verb,
+    `git ${verb} failed${exit}: ${detail || "no error output"}`,
+    undefined,
+    error,
+  );
+}
+
+/** git's last `fatal:`/`error:` line says what went wrong; progress lines before it do not. */
+function lastMeaningfulLine(stderr: string): string {
+  const candidates = stderr
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const fatal = candidates.filter((line) => /^(fatal|error):/.test(line));
+  const chosen = fatal.at(-1) ?? candidates.at(-1) ?? "";
+  return chosen.replace(/^(fatal|error):\s*/, "");
+}

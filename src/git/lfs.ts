@@ -1,0 +1,41 @@
+import { runGit, type GitContext } from "./runner.ts";
+import { withConfigEntries, type Env } from "./environment.ts";
+
+/**
+ * Git LFS: objects live outside git, so a ref push without them leaves pointers the target
+ * cannot resolve (GitLab then declines the push: "LFS objects are missing"). We fetch every LFS
+ * object the refs need from the upstream and push them to the target before the ref push,
+ * which is the order GitLab's own push mirror uses.
+ */
+export async function lfsInstalled(ctx: GitContext): Promise<boolean> {
+  try {
+    const { exitCode } = await runGit(ctx, ["lfs", "version"], { okExitCodes: [1, 128] });
+    return exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether any of these commits declares LFS-tracked paths in its top-level `.gitattributes`.
+ * One `cat-file --batch` for all of them: a few hundred refs cost one process, not hundreds.
+ */
+export async function usesLfs(ctx: GitContext, commits: Iterable<string>): Promise<boolean> {
+  const specs = [...new Set(commits)].map((sha) => `${sha}:.gitattributes`);
+  if (specs.length === 0) return false;
+  const { stdout } = await runGit(ctx, ["cat-file", "--batch"], { input: `${specs.join("\n")}\n` });
+  return /filter=lfs/.test(stdout);
+}
+
+export async function lfsFetchAll(ctx: GitContext, url: string, env: Env): Promise<void> {
+  await runGit(ctx, ["lfs", "fetch", "--all", url], { network: true, env: lfsEnv(env) });
+}
+
+export async function lfsPushAll(ctx: GitContext, url: string, env: Env): Promise<void> {
+  await runGit(ctx, ["lfs", "push", "--all", url], { network: true, env: lfsEnv(env) });
+}
+
+// A mirror never holds LFS locks; without this git-lfs asks the server to verify them on push.
+function lfsEnv(env: Env): Env {
+  return withConfigEntries(env, [["lfs.locksverify", "false"]]);
+}

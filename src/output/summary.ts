@@ -1,0 +1,54 @@
+import type { MirrorReport, RefOutcome, RefReport } from "../core/result.ts";
+
+/**
+ * The human summary of one mirror: a headline, then what changed, then what needs attention.
+ * Up-to-date refs are counted, not listed: a scheduled run's log should be short.
+ */
+const ORDER: readonly RefOutcome[] = [
+  "created",
+  "updated",
+  "forced",
+  "deleted",
+  "would-create",
+  "would-update",
+  "would-force",
+  "would-delete",
+  "rejected",
+  "kept-diverged",
+  "kept-target-only",
+  "up-to-date",
+];
+
+export function headline(report: MirrorReport): string {
+  const mark = report.status === "failed" ? "FAILED" : report.status === "planned" ? "PLANNED" : "OK";
+  const counts = ORDER.filter((outcome) => (report.counts[outcome] ?? 0) > 0)
+    .map((outcome) => `${report.counts[outcome]} ${outcome}`)
+    .join(", ");
+  const seconds = (report.timings.totalMs / 1000).toFixed(1);
+  return `${mark.padEnd(7)} ${report.name}: ${report.status}${counts ? ` (${counts})` : ""} in ${seconds}s`;
+}
+
+export function details(report: MirrorReport): string[] {
+  const out = [`  ${report.source} -> ${report.target}`];
+  for (const ref of report.refs.filter((candidate) => candidate.outcome !== "up-to-date"))
+    out.push(`  ${refLine(ref)}`);
+  for (const warning of report.warnings) out.push(`  warning: ${warning}`);
+  if (report.error != null) {
+    out.push(`  error ${report.error.code}: ${report.error.message}`);
+    if (report.error.fix != null) out.push(`  fix: ${report.error.fix}`);
+  }
+  return out;
+}
+
+function refLine(ref: RefReport): string {
+  const change =
+    ref.from != null && ref.to != null
+      ? `${short(ref.from)}..${short(ref.to)}`
+      : short(ref.to ?? ref.from ?? "");
+  const reason = ref.reason != null ? `  (${ref.reason})` : "";
+  return `${ref.outcome.padEnd(16)} ${ref.ref}  ${change}${reason}`;
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 10);
+}
