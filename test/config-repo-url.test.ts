@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { isLoopbackHost, parseRepoUrl, repoIdentity, type RepoUrlProblem } from "../src/config/repo-url.ts";
 
-function normalised(written: string): string | RepoUrlProblem {
+/** The normalised URL, or the problem's name. */
+function normalised(written: string): string {
   const result = parseRepoUrl(written);
   return result.ok ? result.value.url : result.problem;
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -242,19 +242,44 @@ describe("traffic", () => {
     expect(after.uploadPackBytesSent - before.uploadPackBytesSent).toBeGreaterThan(40_000);
     expect(after.bytesSent).toBeGreaterThan(after.uploadPackBytesSent);
 
-    await commitOnBranch(dir.path, "main", { "big.bin": Buffer.alloc(50_000, 7) });
+    // Over http.postBuffer (1 MiB) git streams the pack chunked, without Content-Length, after a
+    // small probe request; http-backend must then read the body to EOF.
+    await commitOnBranch(dir.path, "main", { "big.bin": randomBytes(1_500_000) });
+    server.resetStats();
     const push = await runGit(["push", "--quiet", server.repoUrl("traffic/count"), "main"], {
       cwd: dir.path,
       token: WRITE,
     });
     expect(push.exitCode, push.stderr).toBe(0);
-    expect(server.stats("traffic/count").bytesReceived).toBeGreaterThan(after.bytesReceived);
+    expect(server.stats("traffic/count").bytesReceived).toBeGreaterThan(1_500_000);
+    expect(server.requests.map((r) => `${r.method} ${r.service ?? ""} ${r.status}`)).toEqual([
+      "GET git-receive-pack 200",
+      "POST git-receive-pack 200",
+      "POST git-receive-pack 200",
+    ]);
     expect(server.stats("nothing/here")).toEqual({
       requests: 0,
       bytesSent: 0,
       bytesReceived: 0,
       uploadPackBytesSent: 0,
     });
+  });
+
+  it("inflates gzip request bodies (a long negotiation)", async () => {
+    await buildRepo(await server.createRepo("traffic/gzip"), { commits: 3 });
+    // 200 unrelated local commits make git send rounds of "have" lines over 1 KiB, which it gzips.
+    const local = await buildRepo(join((await tempDir("gzip")).path, "l.git"), {
+      commits: 200,
+      seed: "local",
+    });
+    const fetched = await runGit(["fetch", "--quiet", server.repoUrl("traffic/gzip"), "main:refs/heads/up"], {
+      cwd: local.path,
+      token: READ,
+    });
+    expect(fetched.exitCode, fetched.stderr).toBe(0);
+    expect(
+      server.requests.filter((r) => r.repo === "traffic/gzip" && r.method === "POST").length,
+    ).toBeGreaterThan(2);
   });
 
   it("speaks protocol v2 when asked, and serves partial clones", async () => {
@@ -407,10 +432,11 @@ describe("git lfs", () => {
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toBe("application/vnd.git-lfs+json");
     const body = (await download.json()) as { objects: Array<Record<string, unknown>> };
-    expect(body.objects[0]).toMatchObject({
-      oid: stored.oid,
-      actions: { download: { href: expect.any(String) } },
-    });
+    expect(body.objects[0]).toMatchObject({ oid: stored.oid, size: stored.size });
+    expect(body.objects[0]).toHaveProperty(
+      "actions.download.href",
+      `${server.repoUrl(name)}/info/lfs/objects/${stored.oid}`,
+    );
     expect(body.objects[1]).toMatchObject({ oid: missing, error: { code: 404 } });
 
     expect((await batch(READ, "upload")).status).toBe(403);

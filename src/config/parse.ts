@@ -126,10 +126,19 @@ function yamlIssue(problem: YAMLError, positions: YamlPositions): ConfigIssue {
   const position = positions.offsetPosition(start);
   return {
     path: formatPath(path),
-    message: problem.code === "DUPLICATE_KEY" ? duplicateKeyMessage(path.at(-1)) : `YAML: ${problem.message}`,
+    message:
+      problem.code === "DUPLICATE_KEY"
+        ? duplicateKeyMessage(path.at(-1))
+        : `YAML: ${withoutSource(problem.message)}`,
     line: position.line,
     column: position.column,
   };
+}
+
+// Some parser messages end by quoting the offending text, which may be a secret on a broken line;
+// the line and column already say where it is.
+function withoutSource(message: string): string {
+  return message.replace(/:\s*".*"$/s, "");
 }
 
 function duplicateKeyMessage(key: PathSegment | undefined): string {

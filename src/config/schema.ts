@@ -19,6 +19,15 @@ function expected(what: string, missing?: string): (issue: { readonly input: unk
       : `expected ${what}, got ${describeValue(issue.input)}`;
 }
 
+/** Like `expected`, for strings: YAML reads unquoted `1.0` or `2024` as a number, `no` as text. */
+function expectedText(what: string, missing?: string): (issue: { readonly input: unknown }) => string {
+  const message = expected(what, missing);
+  return (issue) => {
+    const quotable = typeof issue.input === "number" || typeof issue.input === "boolean";
+    return quotable ? `${message(issue)}; put it in quotes` : message(issue);
+  };
+}
+
 /** The kind of a YAML value, never the value: it may be a pasted secret. */
 export function describeValue(value: unknown): string {
   if (value == null) return "an empty value";
@@ -46,15 +55,15 @@ function checkedBy<T>(problemOf: (value: T) => string | undefined) {
 }
 
 const envVarName = z
-  .string({ error: expected("the NAME of a CI/CD variable") })
+  .string({ error: expectedText("the NAME of a CI/CD variable") })
   .superRefine(checkedBy(envVarNameProblem));
 
 const username = z
-  .string({ error: expected("a user name") })
+  .string({ error: expectedText("a user name") })
   .superRefine(checkedBy((value: string) => (value.trim() === "" ? "the user name is empty" : undefined)));
 
 const patternList = z
-  .array(z.string({ error: expected("a pattern (a string)") }).superRefine(checkedBy(patternProblem)), {
+  .array(z.string({ error: expectedText("a pattern (a string)") }).superRefine(checkedBy(patternProblem)), {
     error: expected('a list of patterns, e.g. [main, "release/*"]'),
   })
   .describe("Globs (`*` also crosses `/`, `?` is one character) or regular expressions written as `/…/`.");
@@ -73,7 +82,7 @@ export const refsSchema = z.strictObject(
 export const targetSchema = z.strictObject(
   {
     url: z
-      .string({ error: expected("a repository URL") })
+      .string({ error: expectedText("a repository URL") })
       .superRefine(checkedBy(targetUrlProblem))
       .optional()
       .describe("Where to push; `{name}` is replaced by the mirror's name."),
@@ -136,12 +145,12 @@ export const defaultsSchema = z.strictObject(inheritable, {
 export const mirrorSchema = z.strictObject(
   {
     name: z
-      .string({ error: expected("a name (a string)", "missing required key `name`") })
+      .string({ error: expectedText("a name (a string)", "missing required key `name`") })
       .superRefine(checkedBy(mirrorNameProblem))
       .describe("Unique name; becomes the job name and the cache directory name."),
     source: z
       .string({
-        error: expected("a repository URL", "missing required key `source` (the URL to mirror from)"),
+        error: expectedText("a repository URL", "missing required key `source` (the URL to mirror from)"),
       })
       .superRefine(checkedBy(sourceUrlProblem))
       .describe("URL of the repository to mirror from."),

@@ -264,7 +264,8 @@ export async function startGitServer(
     const isUploadPack = route.kind === "upload-pack";
 
     let killChild: () => void = () => undefined;
-    let drop: ArmedFault | undefined;
+    // Filled in once auth has passed; the sink reads it lazily.
+    const armed: { drop?: ArmedFault | undefined } = {};
     const sink = createSink(res, {
       onStatus: (status) => (record.status = status),
       onBytes: (n) => {
@@ -272,9 +273,10 @@ export async function startGitServer(
         stats.bytesSent += n;
         if (isUploadPack) stats.uploadPackBytesSent += n;
       },
-      dropAfter: () => (drop != null && drop.remaining > 0 ? Math.max(0, drop.afterBytes ?? 0) : undefined),
+      dropAfter: () =>
+        armed.drop != null && armed.drop.remaining > 0 ? Math.max(0, armed.drop.afterBytes ?? 0) : undefined,
       onDrop: () => {
-        if (drop != null) drop.remaining -= 1;
+        if (armed.drop != null) armed.drop.remaining -= 1;
         killChild();
       },
     });
@@ -310,7 +312,7 @@ export async function startGitServer(
       return;
     }
     // Armed now, used up only when it fires (see Fault.afterBytes).
-    drop = findFault(route, "drop");
+    armed.drop = findFault(route, "drop");
 
     if (lfs) {
       await handleLfs({
@@ -363,11 +365,18 @@ export async function startGitServer(
     children.add(child);
     child.on("error", () => undefined);
 
-    // Request body: forwarded with backpressure, counted as it goes.
-    child.stdin.on("error", () => undefined); // the CGI may exit without reading everything
+    // Request body: forwarded with backpressure, counted as it goes. The CGI may exit without
+    // reading all of it (a refused push); the rest is then read and discarded so the keep-alive
+    // connection stays usable instead of stalling on a paused request.
+    let forwarding = true;
+    function stopForwarding(): void {
+      forwarding = false;
+      req.resume();
+    }
+    child.stdin.on("error", stopForwarding);
     req.on("data", (chunk: Buffer) => {
       countIn(chunk.length);
-      if (!child.stdin.write(chunk)) {
+      if (forwarding && !child.stdin.write(chunk)) {
         req.pause();
         child.stdin.once("drain", () => req.resume());
       }
@@ -401,6 +410,7 @@ export async function startGitServer(
     });
     child.on("close", () => {
       children.delete(child);
+      stopForwarding();
       if (stderr.length > 0) record.cgiStderr = stderr;
       if (!sink.started) sendText(sink, 502, "Bad Gateway: git http-backend sent no response\n");
       else sink.end();

@@ -371,7 +371,7 @@ async function fastImport(
 }
 
 async function ensureBareRepo(barePath: string, defaultBranch: string): Promise<void> {
-  if (existsSync(barePath)) return;
+  if (existsSync(join(barePath, "HEAD"))) return;
   await mkdir(barePath, { recursive: true });
   await git(["init", "--bare", "--quiet", `--initial-branch=${defaultBranch}`, barePath]);
   // Keep the repository's packs exactly as fast-import and the tests leave them.

@@ -1,0 +1,50 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { main } from "../../src/cli/main.ts";
+import type { Env } from "../../src/git/environment.ts";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process with a world of our choosing; output is captured, never printed. */
+export async function runCli(args: string[], world: { cwd: string; env?: Env }): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    cwd: world.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...hermeticGit, ...world.env },
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+  });
+  return { code, stdout, stderr };
+}
+
+const hermeticGit: Env = {
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_CONFIG_NOSYSTEM: "1",
+  // Retries in tests wait milliseconds, not seconds.
+  CI_MIRROR_RETRY_DELAY: "10",
+};
+
+export interface MirrorEntry {
+  name: string;
+  source: string;
+  target?: string;
+  extra?: string[];
+}
+
+/** Write a mirrors.yml whose tokens are named UPSTREAM_TOKEN and TARGET_TOKEN. */
+export async function writeConfig(dir: string, mirrors: MirrorEntry[], defaults: string[] = []): Promise<string> {
+  const lines = ["version: 1", "defaults:", "  target:", "    token: TARGET_TOKEN", ...defaults.map((line) => `  ${line}`), "mirrors:"];
+  for (const mirror of mirrors) {
+    lines.push(`  - name: ${mirror.name}`, `    source: ${mirror.source}`, "    source_token: UPSTREAM_TOKEN");
+    if (mirror.target != null) lines.push(`    target: { url: ${mirror.target} }`);
+    for (const line of mirror.extra ?? []) lines.push(`    ${line}`);
+  }
+  const file = join(dir, "mirrors.yml");
+  await writeFile(file, `${lines.join("\n")}\n`);
+  return file;
+}

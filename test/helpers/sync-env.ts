@@ -1,0 +1,52 @@
+import { afterAll, beforeAll } from "vitest";
+import { startGitServer, type GitServer } from "../../src/sandbox/git-http-server.ts";
+import { tempDir } from "./fixtures.ts";
+import { runCli, writeConfig, type CliRun, type MirrorEntry } from "./cli.ts";
+
+export const UPSTREAM_TOKEN = "upstream-secret-7f3a9c2e";
+export const TARGET_TOKEN = "target-secret-b81d44f0";
+
+/**
+ * One git server per test file, with a read token for upstreams and a write token for targets,
+ * and a per-test workspace holding the config, the cache and the reports.
+ */
+export function useGitServer(): () => GitServer {
+  let server: GitServer | undefined;
+  beforeAll(async () => {
+    server = await startGitServer({ tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write" } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (server == null) throw new Error("git server not started");
+    return server;
+  };
+}
+
+let counter = 0;
+
+/** A unique repo name prefix, so tests sharing a server never touch each other's repos. */
+export function uniqueName(label: string): string {
+  counter += 1;
+  return `${label}-${process.pid}-${counter}`;
+}
+
+export interface Workspace {
+  dir: string;
+  configure(mirrors: MirrorEntry[], defaults?: string[]): Promise<string>;
+  sync(...args: string[]): Promise<CliRun>;
+}
+
+export async function workspace(env: Record<string, string> = {}): Promise<Workspace> {
+  const { path: dir } = await tempDir("ws");
+  return {
+    dir,
+    configure: (mirrors, defaults) => writeConfig(dir, mirrors, defaults),
+    sync: (...args) =>
+      runCli(["sync", ...args], {
+        cwd: dir,
+        env: { UPSTREAM_TOKEN, TARGET_TOKEN, ...env },
+      }),
+  };
+}

@@ -1,0 +1,198 @@
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunReport } from "../src/core/result.ts";
+import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
+import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+
+const server = useGitServer();
+
+/** An upstream like a GitHub repo (with pull refs) and an empty GitLab-like target. */
+async function pair(spec: Parameters<typeof buildRepo>[1] = {}) {
+  const name = uniqueName("m");
+  const upstream = await server().createRepo(`up/${name}`, { flavor: "github" });
+  const built = await buildRepo(upstream, { commits: 5, branches: 4, tags: 3, pullRefs: 5, mergeRequestRefs: 3, ...spec });
+  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
+  return { name, upstream, target, built, source: server().repoUrl(`up/${name}`), targetUrl: server().repoUrl(`mirror/${name}`) };
+}
+
+function branchesAndTags(refs: Map<string, string>): Map<string, string> {
+  return new Map([...refs].filter(([ref]) => ref.startsWith("refs/heads/") || ref.startsWith("refs/tags/")));
+}
+
+describe("sync", () => {
+  it("mirrors branches and tags into an empty target, and nothing from forge namespaces", async () => {
+    const repos = await pair();
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+
+    const run = await ws.sync("--mirror", repos.name, "--report", "report.json", "--junit", "junit.xml");
+
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    const upstreamRefs = await listRefs(repos.upstream);
+    const targetRefs = await listRefs(repos.target);
+    expect(targetRefs).toEqual(branchesAndTags(upstreamRefs));
+    expect([...upstreamRefs.keys()].some((ref) => ref.startsWith("refs/pull/"))).toBe(true);
+    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
+    expect(report.ok).toBe(true);
+    expect(report.mirrors[0]?.status).toBe("synced");
+    expect(report.mirrors[0]?.counts.created).toBe(targetRefs.size);
+    const junit = await readFile(join(ws.dir, "junit.xml"), "utf8");
+    expect(junit).toContain(`<testcase classname="ci-mirror" name="${repos.name}"`);
+    expect(junit).not.toContain("<failure");
+  });
+
+  it("does nothing but two ref listings when the target already matches, and creates no cache", async () => {
+    const repos = await pair();
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    expect((await ws.sync("--all", "--cache-dir", "first")).code).toBe(0);
+    server().resetStats();
+
+    const run = await ws.sync("--all", "--cache-dir", "fresh");
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("up-to-date");
+    const upstreamRequests = server().requests.filter((request) => request.repo === `up/${repos.name}`);
+    const targetRequests = server().requests.filter((request) => request.repo === `mirror/${repos.name}`);
+    // ls-remote over protocol v2: GET info/refs, then one POST with the ls-refs command.
+    expect(upstreamRequests.map((request) => request.method)).toEqual(["GET", "POST"]);
+    expect(targetRequests.map((request) => request.method)).toEqual(["GET", "POST"]);
+    expect(targetRequests.every((request) => request.service !== "git-receive-pack")).toBe(true);
+    expect(await readdir(join(ws.dir, "fresh"))).not.toContain(`${repos.name}.git`);
+  });
+
+  it("pushes only the change on an incremental run, with and without a cache", async () => {
+    const repos = await pair({ commits: 40, bytesPerCommit: 20_000 });
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    server().resetStats();
+    expect((await ws.sync("--all")).code).toBe(0);
+    const coldBytes = server().stats(`up/${repos.name}`).uploadPackBytesSent;
+
+    const tip = await commitOnBranch(repos.upstream, "main", { "change.txt": "one line\n" });
+    server().resetStats();
+    const warm = await ws.sync("--all", "--report", "warm.json");
+    const warmBytes = server().stats(`up/${repos.name}`).uploadPackBytesSent;
+
+    expect(warm.code).toBe(0);
+    expect((await listRefs(repos.target)).get("refs/heads/main")).toBe(tip);
+    const warmReport = JSON.parse(await readFile(join(ws.dir, "warm.json"), "utf8")) as RunReport;
+    expect(warmReport.mirrors[0]?.refs.find((ref) => ref.ref === "refs/heads/main")?.outcome).toBe("updated");
+    expect(warmBytes).toBeLessThan(coldBytes / 20);
+
+    const second = await commitOnBranch(repos.upstream, "main", { "change.txt": "two lines\n" });
+    server().resetStats();
+    const cold = await ws.sync("--all", "--cache-dir", "empty-cache");
+    const seededBytes = server().stats(`up/${repos.name}`).uploadPackBytesSent;
+
+    expect(cold.code).toBe(0);
+    expect(cold.stderr).toContain("seeding the empty cache from the target");
+    expect((await listRefs(repos.target)).get("refs/heads/main")).toBe(second);
+    expect(seededBytes).toBeLessThan(coldBytes / 20);
+  });
+
+  it("deletes a branch the upstream deleted, and keeps it with prune: false", async () => {
+    const repos = await pair({ branches: ["feature/a", "feature/b", "fix/c", "fix/d", "e", "f"] });
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    expect((await ws.sync("--all")).code).toBe(0);
+    const { deleteRef } = await import("./helpers/fixtures.ts");
+    await deleteRef(repos.upstream, "refs/heads/feature/a");
+
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl, extra: ["prune: false"] }]);
+    expect((await ws.sync("--all")).code).toBe(0);
+    expect((await listRefs(repos.target)).has("refs/heads/feature/a")).toBe(true);
+
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    const run = await ws.sync("--all");
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/deleted\s+refs\/heads\/feature\/a/);
+    expect((await listRefs(repos.target)).has("refs/heads/feature/a")).toBe(false);
+  });
+
+  it("follows the ref rules: only selected branches and tags, minus exclusions", async () => {
+    const repos = await pair({ branches: ["release/1.0", "release/2.0", "feature/x", "tmp/y"], tags: 4 });
+    const ws = await workspace();
+    await ws.configure([
+      {
+        name: repos.name,
+        source: repos.source,
+        target: repos.targetUrl,
+        extra: ['refs: { branches: [main, "release/*"], tags: ["/^v?0*[02]$/", "*"], exclude: ["release/2.0", "refs/tags/*1*"] }'],
+      },
+    ]);
+
+    const run = await ws.sync("--all");
+
+    expect(run.code).toBe(0);
+    const names = [...(await listRefs(repos.target)).keys()].sort();
+    const upstreamTags = [...(await listRefs(repos.upstream)).keys()].filter((ref) => ref.startsWith("refs/tags/"));
+    expect(names.filter((ref) => ref.startsWith("refs/heads/"))).toEqual(["refs/heads/main", "refs/heads/release/1.0"]);
+    expect(names.filter((ref) => ref.startsWith("refs/tags/"))).toEqual(upstreamTags.filter((ref) => !ref.includes("1")).sort());
+  });
+
+  it("fails a mirror whose rules select nothing, and says which keys to check", async () => {
+    const repos = await pair();
+    const ws = await workspace();
+    await ws.configure([
+      { name: repos.name, source: repos.source, target: repos.targetUrl, extra: ["refs: { branches: [nope], tags: [nope] }"] },
+    ]);
+
+    const run = await ws.sync("--all");
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("EREFSEMPTY");
+    expect(await listRefs(repos.target)).toEqual(new Map());
+  });
+
+  it("shows the plan with --dry-run and changes nothing", async () => {
+    const repos = await pair();
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+
+    const run = await ws.sync("--all", "--dry-run", "--report", "plan.json");
+
+    expect(run.code).toBe(0);
+    expect(await listRefs(repos.target)).toEqual(new Map());
+    const report = JSON.parse(await readFile(join(ws.dir, "plan.json"), "utf8")) as RunReport;
+    expect(report.dryRun).toBe(true);
+    expect(report.mirrors[0]?.status).toBe("planned");
+    expect(report.mirrors[0]?.refs.every((ref) => ref.outcome === "would-create")).toBe(true);
+    expect(run.stdout).toMatch(/would-create\s+refs\/heads\/main/);
+  });
+
+  it("pushes many refs in batches, the default branch first", async () => {
+    const repos = await pair({ branches: 120, tags: 30, pullRefs: 0, mergeRequestRefs: 0 });
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    server().resetStats();
+
+    const run = await ws.sync("--all", "--batch-size", "50");
+
+    expect(run.code).toBe(0);
+    expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
+    const pushes = server().requests.filter(
+      (request) => request.repo === `mirror/${repos.name}` && request.method === "POST" && request.service === "git-receive-pack",
+    );
+    // main alone, then 150 refs in batches of 50.
+    expect(pushes.length).toBe(4);
+  });
+
+  it("syncs several mirrors concurrently and reports them in config order", async () => {
+    const pairs = await Promise.all([pair(), pair(), pair()]);
+    const ws = await workspace();
+    await ws.configure(pairs.map((repos) => ({ name: repos.name, source: repos.source, target: repos.targetUrl })));
+
+    const run = await ws.sync("--all", "--concurrency", "2", "--report", "all.json");
+
+    expect(run.code).toBe(0);
+    const report = JSON.parse(await readFile(join(ws.dir, "all.json"), "utf8")) as RunReport;
+    expect(report.mirrors.map((mirror) => mirror.name)).toEqual(pairs.map((repos) => repos.name));
+    for (const repos of pairs) {
+      expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
+    }
+  });
+});

@@ -1,0 +1,201 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunReport } from "../src/core/result.ts";
+import { buildRepo, commitOnBranch, deleteRef, forceBranch, git, listRefs } from "./helpers/fixtures.ts";
+import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+
+const server = useGitServer();
+
+/** Upstream and target already in sync, ready for the scenario to move one of them. */
+async function mirrored(options: { branches?: string[]; protectedBranches?: string[]; extra?: string[] } = {}) {
+  const name = uniqueName("s");
+  const upstream = await server().createRepo(`up/${name}`);
+  await buildRepo(upstream, { commits: 3, branches: options.branches ?? ["dev", "feature/a", "feature/b", "fix/c"], tags: 2 });
+  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
+  const ws = await workspace();
+  const entry = (extra: string[] = []) => ({
+    name,
+    source: server().repoUrl(`up/${name}`),
+    target: server().repoUrl(`mirror/${name}`),
+    extra: [...(options.extra ?? []), ...extra],
+  });
+  await ws.configure([entry()]);
+  const first = await ws.sync("--all");
+  if (first.code !== 0) throw new Error(`initial sync failed:\n${first.stdout}\n${first.stderr}`);
+  if (options.protectedBranches != null) await server().setProtectedBranches(`mirror/${name}`, options.protectedBranches);
+  return { name, upstream, target, ws, reconfigure: (extra: string[]) => ws.configure([entry(extra)]) };
+}
+
+async function report(dir: string, file: string): Promise<RunReport> {
+  return JSON.parse(await readFile(join(dir, file), "utf8")) as RunReport;
+}
+
+describe("divergence", () => {
+  async function diverged(policy: string) {
+    const setup = await mirrored({ extra: [`divergence: ${policy}`] });
+    // Someone committed straight to the target's dev; the upstream moved main and rewrote feature/a.
+    const targetOnlyCommit = await commitOnBranch(setup.target, "dev", { "local.txt": "made on the target\n" });
+    const upstreamMain = await commitOnBranch(setup.upstream, "main", { "up.txt": "upstream work\n" });
+    const rewritten = await forceBranch(setup.upstream, "feature/a");
+    const before = await listRefs(setup.target);
+    return { ...setup, targetOnlyCommit, upstreamMain, rewritten, before };
+  }
+
+  it("overwrite: the target follows the upstream, forced where needed", async () => {
+    const s = await diverged("overwrite");
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(0);
+    const after = await listRefs(s.target);
+    expect(after).toEqual(await listRefs(s.upstream));
+    const outcomes = Object.fromEntries((await report(s.ws.dir, "r.json")).mirrors[0]!.refs.map((ref) => [ref.ref, ref.outcome]));
+    expect(outcomes["refs/heads/dev"]).toBe("forced");
+    expect(outcomes["refs/heads/feature/a"]).toBe("forced");
+    expect(outcomes["refs/heads/main"]).toBe("updated");
+  });
+
+  it("keep: diverged refs stay as they are and are named; the rest is updated", async () => {
+    const s = await diverged("keep");
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(0);
+    const after = await listRefs(s.target);
+    expect(after.get("refs/heads/dev")).toBe(s.targetOnlyCommit);
+    expect(after.get("refs/heads/feature/a")).toBe(s.before.get("refs/heads/feature/a"));
+    expect(after.get("refs/heads/main")).toBe(s.upstreamMain);
+    const mirror = (await report(s.ws.dir, "r.json")).mirrors[0]!;
+    expect(mirror.refs.filter((ref) => ref.outcome === "kept-diverged").map((ref) => ref.ref).sort()).toEqual([
+      "refs/heads/dev",
+      "refs/heads/feature/a",
+    ]);
+    expect(run.stdout).toContain("diverged refs kept");
+  });
+
+  it("fail: any divergence fails the mirror before anything is pushed", async () => {
+    const s = await diverged("fail");
+
+    const run = await s.ws.sync("--all");
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("EDIVERGED");
+    expect(run.stdout).toContain("refs/heads/dev");
+    expect(await listRefs(s.target)).toEqual(s.before);
+  });
+
+  it("keep + prune: refs whose commits the upstream no longer has are kept, merged-and-deleted ones removed", async () => {
+    const s = await mirrored({ extra: ["divergence: keep"] });
+    await git(["update-ref", "refs/heads/merged", "refs/heads/main~1"], { cwd: s.upstream });
+    expect((await s.ws.sync("--all")).code).toBe(0);
+    const local = await commitOnBranch(s.target, "local-only", { "mine.txt": "target work\n" });
+    await deleteRef(s.upstream, "refs/heads/merged");
+    await deleteRef(s.upstream, "refs/heads/fix/c");
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(0);
+    const after = await listRefs(s.target);
+    expect(after.get("refs/heads/local-only")).toBe(local);
+    expect(after.has("refs/heads/merged")).toBe(false);
+    // fix/c's own commit was on no other upstream branch: deleting it would lose it.
+    expect(after.has("refs/heads/fix/c")).toBe(true);
+    const kept = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs.filter((ref) => ref.outcome === "kept-target-only");
+    expect(kept.map((ref) => ref.ref).sort()).toEqual(["refs/heads/fix/c", "refs/heads/local-only"]);
+  });
+});
+
+describe("deletion guard", () => {
+  it("refuses when the upstream answers with no refs at all, and the target is untouched", async () => {
+    const s = await mirrored();
+    for (const ref of (await listRefs(s.upstream)).keys()) await deleteRef(s.upstream, ref);
+    const before = await listRefs(s.target);
+
+    const run = await s.ws.sync("--all");
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("EUPSTREAMEMPTY");
+    expect(run.stdout).toContain("--allow-mass-delete");
+    expect(await listRefs(s.target)).toEqual(before);
+  });
+
+  it("refuses deletions past max_deletions, lists them, and allows them with --allow-mass-delete", async () => {
+    const s = await mirrored({ extra: ["max_deletions: 2"] });
+    for (const ref of ["refs/heads/feature/a", "refs/heads/feature/b", "refs/heads/fix/c"]) await deleteRef(s.upstream, ref);
+    const before = await listRefs(s.target);
+
+    const refused = await s.ws.sync("--all");
+
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("EMASSDELETE");
+    expect(refused.stdout).toContain("refusing to delete 3 of");
+    expect(refused.stdout).toContain("refs/heads/feature/b");
+    expect(await listRefs(s.target)).toEqual(before);
+
+    const allowed = await s.ws.sync("--all", "--allow-mass-delete");
+
+    expect(allowed.code).toBe(0);
+    expect(await listRefs(s.target)).toEqual(await listRefs(s.upstream));
+  });
+});
+
+describe("rejections on the target", () => {
+  it("reports a protected branch by name and reason, and still pushes everything else", async () => {
+    const s = await mirrored({ protectedBranches: ["main", "release/*"] });
+    await forceBranch(s.upstream, "main");
+    const dev = await commitOnBranch(s.upstream, "dev", { "dev.txt": "more\n" });
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(1);
+    const mirror = (await report(s.ws.dir, "r.json")).mirrors[0]!;
+    const main = mirror.refs.find((ref) => ref.ref === "refs/heads/main");
+    expect(main?.outcome).toBe("rejected");
+    expect(main?.reason).toBe("protected branch: the target does not allow force pushes");
+    expect((await listRefs(s.target)).get("refs/heads/dev")).toBe(dev);
+    expect(mirror.error?.code).toBe("EREJECTED");
+  });
+
+  it("isolates the ref a hook declined inside a batch, so the rest of the batch lands", async () => {
+    const s = await mirrored({ protectedBranches: ["fix/*"] });
+    await forceBranch(s.upstream, "fix/c");
+    const a = await commitOnBranch(s.upstream, "feature/a", { "a.txt": "a\n" });
+    const b = await commitOnBranch(s.upstream, "feature/b", { "b.txt": "b\n" });
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("one by one");
+    const after = await listRefs(s.target);
+    expect(after.get("refs/heads/feature/a")).toBe(a);
+    expect(after.get("refs/heads/feature/b")).toBe(b);
+    const refs = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs;
+    expect(refs.filter((ref) => ref.outcome === "rejected").map((ref) => ref.ref)).toEqual(["refs/heads/fix/c"]);
+  });
+
+  it("refuses to overwrite a ref that changed on the target after it was listed", async () => {
+    const { pushRefs } = await import("../src/git/push.ts");
+    const s = await mirrored();
+    const moved = await commitOnBranch(s.target, "dev", { "race.txt": "pushed meanwhile\n" });
+    const stale = (await listRefs(s.upstream)).get("refs/heads/dev")!;
+    const next = await commitOnBranch(s.upstream, "dev", { "x.txt": "x\n" });
+    await s.ws.sync("--all", "--dry-run");
+
+    const results = await pushRefs(
+      { cwd: join(s.ws.dir, ".ci-mirror/cache", `${s.name}.git`), env: { ...process.env, TARGET_TOKEN: "" }, networkTimeoutMs: 30_000 },
+      server().repoUrl(`mirror/${s.name}`),
+      [{ source: next, ref: "refs/heads/dev", expect: stale }],
+      {
+        GIT_CONFIG_COUNT: "1",
+        GIT_CONFIG_KEY_0: `http.${server().repoUrl(`mirror/${s.name}`)}.extraHeader`,
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from("x:target-secret-b81d44f0").toString("base64")}`,
+      },
+    );
+
+    expect(results).toEqual([
+      expect.objectContaining({ ref: "refs/heads/dev", status: "rejected", reason: expect.stringContaining("lease failed") }),
+    ]);
+    expect((await listRefs(s.target)).get("refs/heads/dev")).toBe(moved);
+  });
+});
