@@ -272,7 +272,7 @@ function oneMirror(...extra: string[]): string {
 const WITH_TARGET = "    target: { url: https://example.org/a.git }";
 
 describe("parseConfig: each kind of problem, with its path and position", () => {
-  it.each<[string, string, string, number, number, string]>([
+  it.each<[string, string, string, number | undefined, number | undefined, string]>([
     // [case, yaml, path, line, column, message part]
     [
       "unknown key with a typo",
@@ -404,6 +404,36 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
       3,
       11,
       "at most 63 characters; this one has 64",
+    ],
+    [
+      "a number where a name belongs",
+      yaml("version: 1", "mirrors:", "  - { name: 2024, source: /srv/a.git, target: { url: /srv/b.git } }"),
+      "mirrors[0].name",
+      3,
+      13,
+      "expected a name (a string), got a number; put it in quotes",
+    ],
+    [
+      "a number where a pattern belongs",
+      oneMirror(WITH_TARGET, "    refs: { tags: [1.0] }"),
+      "mirrors[0].refs.tags[0]",
+      6,
+      20,
+      "expected a pattern (a string), got a number; put it in quotes",
+    ],
+    [
+      "an alias bomb",
+      yaml(
+        "version: 1",
+        "x: &a [x, x, x, x, x, x, x, x, x, x]",
+        "y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+        "z: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+        "mirrors: []",
+      ),
+      "",
+      undefined,
+      undefined,
+      "the YAML cannot be read: Excessive alias count",
     ],
     [
       "duplicate name, ignoring case",
@@ -714,7 +744,11 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
   ])("%s", (_case, text, path, line, column, message) => {
     const issues = issuesOf(text);
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ path, line, column });
+    expect({ path: issues[0]?.path, line: issues[0]?.line, column: issues[0]?.column }).toEqual({
+      path,
+      line,
+      column,
+    });
     expect(issues[0]?.message).toContain(message);
   });
 
@@ -812,6 +846,28 @@ describe("parseConfig: all problems at once", () => {
   });
 });
 
+describe("parseConfig: YAML syntax errors", () => {
+  it("reports the first error of each line, and a handful at most", () => {
+    const text = yaml(
+      "version: 1",
+      "mirrors:",
+      "  - name: [a",
+      "  x: }",
+      "  ]]]",
+      "  - {{",
+      " ::",
+      "  y: ]",
+      "  z: ]",
+    );
+    const issues = issuesOf(text);
+    expect(issues.length).toBeLessThanOrEqual(6);
+    expect(new Set(issues.map((issue) => issue.line)).size).toBe(issues.length);
+    expect(issues.at(-1)?.message).toMatch(
+      /^\d+ more YAML errors? from here on, probably caused by the ones above$/,
+    );
+  });
+});
+
 describe("parseConfig: secrets are never repeated", () => {
   const SECRET = "glpat-Zx9Qw3Er5Ty7Ui9Op1As";
 
@@ -829,6 +885,10 @@ describe("parseConfig: secrets are never repeated", () => {
     ["in an scp-style URL", oneMirror(`    target: { url: "bot:${SECRET}@example.org:a.git" }`)],
     ["as an unknown key", oneMirror(WITH_TARGET, `    ${SECRET}: 1`)],
     ["as a duplicated key", yaml("version: 1", `${SECRET}: 1`, `${SECRET}: 2`, "mirrors: []")],
+    [
+      "on a broken line",
+      yaml("version: 1", "mirrors:", "  - name: [a", `  source_token: ${SECRET} ]]`, `  - ${SECRET}`),
+    ],
     [
       "as a GitHub token that looks like a name",
       oneMirror(WITH_TARGET, "    source_token: ghp_Zx9Qw3Er5Ty7Ui9Op1AsDf3Gh5Jk7Lz"),

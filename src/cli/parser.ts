@@ -19,18 +19,17 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
   return yargs()
     .scriptName("ci-mirror")
     .usage("$0 <command> [options]\n\nMirror git repositories from scheduled GitLab pipelines.")
-    .env("CI_MIRROR")
-    .command("sync", "Mirror upstreams to their targets", (y) => syncBuilder(y), record("sync"))
+    .command("sync", "Mirror upstreams to their targets", (y) => withEnvDefaults(syncBuilder(y), world), record("sync"))
     .command(
       "validate",
       "Check a config file and print every problem",
-      (y) => validateBuilder(y),
+      (y) => withEnvDefaults(validateBuilder(y), world),
       record("validate"),
     )
     .command(
       "demo",
       "Run a local upstream and target on loopback and mirror between them",
-      (y) => demoBuilder(y),
+      (y) => withEnvDefaults(demoBuilder(y), world),
       record("demo"),
     )
     .option("debug", { type: "boolean", default: false, describe: "Show stack traces and git's own output" })
@@ -49,4 +48,21 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
         "Run `ci-mirror --help` for the commands and options.",
       );
     });
+}
+
+/**
+ * Options from `CI_MIRROR_*` variables (`CI_MIRROR_CACHE_DIR=x` → `--cache-dir x`), read from the
+ * world we were given: yargs' own `.env()` would read process.env behind our back. Only the
+ * command's own options are taken, and the command line wins over them.
+ */
+function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
+  // getOptions() is public yargs API that @types/yargs does not declare.
+  const known = new Set(Object.keys((yargs as unknown as { getOptions(): { key: object } }).getOptions().key));
+  const options: Record<string, string> = {};
+  for (const [key, value] of Object.entries(world.env)) {
+    if (!key.startsWith("CI_MIRROR_") || value == null || value === "") continue;
+    const option = key.slice("CI_MIRROR_".length).toLowerCase().replace(/_/g, "-");
+    if (known.has(option)) options[option] = value;
+  }
+  return yargs.config(options);
 }

@@ -19,7 +19,7 @@ function expected(what: string, missing?: string): (issue: { readonly input: unk
       : `expected ${what}, got ${describeValue(issue.input)}`;
 }
 
-/** Like `expected`, for strings: YAML reads unquoted `1.0` or `2024` as a number, `no` as text. */
+/** Like `expected`, for strings: YAML reads unquoted `1.0`, `2024` or `true` as a number or a boolean. */
 function expectedText(what: string, missing?: string): (issue: { readonly input: unknown }) => string {
   const message = expected(what, missing);
   return (issue) => {
@@ -29,7 +29,7 @@ function expectedText(what: string, missing?: string): (issue: { readonly input:
 }
 
 /** The kind of a YAML value, never the value: it may be a pasted secret. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value == null) return "an empty value";
   if (Array.isArray(value)) return "a list";
   switch (typeof value) {

@@ -1,7 +1,8 @@
 import type { MirrorConfig } from "../config/types.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import { lfsFetchAll, lfsInstalled, lfsPushAll, usesLfs } from "../git/lfs.ts";
+import { UPSTREAM_NS } from "../git/cache-repo.ts";
+import { lfsFetch, lfsInstalled, lfsPush, usesLfs } from "../git/lfs.ts";
 import type { PlannedRef } from "./plan.ts";
 import type { MirrorGit, SyncWorld } from "./sync-context.ts";
 
@@ -35,8 +36,9 @@ export async function mirrorLfs(
   }
   world.log("mirroring Git LFS objects");
   try {
-    await lfsFetchAll(git.cache, urls.source, git.sourceEnv);
-    await lfsPushAll(git.cache, urls.target, git.targetEnv);
+    const refs = toChange.filter((ref) => ref.to != null).map((ref) => `${UPSTREAM_NS}${ref.ref.slice("refs/".length)}`);
+    await lfsFetch(git.cache, urls.source, refs, git.sourceEnv);
+    await lfsPush(git.cache, urls.target, refs, git.targetEnv);
   } catch (error) {
     if (error instanceof GitError) {
       throw new ToolError("ELFS", `Git LFS transfer failed: ${error.message}`, {

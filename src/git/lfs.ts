@@ -27,12 +27,28 @@ export async function usesLfs(ctx: GitContext, commits: Iterable<string>): Promi
   return /filter=lfs/.test(stdout);
 }
 
-export async function lfsFetchAll(ctx: GitContext, url: string, env: Env): Promise<void> {
-  await runGit(ctx, ["lfs", "fetch", "--all", url], { network: true, env: lfsEnv(env) });
+/**
+ * Fetch every LFS object in the history of these local refs. Refs are named explicitly: our
+ * refs live under `refs/upstream/*`, which git-lfs' `--all` scan alone would not push from.
+ */
+export async function lfsFetch(ctx: GitContext, url: string, refs: readonly string[], env: Env): Promise<void> {
+  for (const chunk of chunks(refs)) {
+    await runGit(ctx, ["lfs", "fetch", "--all", url, ...chunk], { network: true, env: lfsEnv(env) });
+  }
 }
 
-export async function lfsPushAll(ctx: GitContext, url: string, env: Env): Promise<void> {
-  await runGit(ctx, ["lfs", "push", "--all", url], { network: true, env: lfsEnv(env) });
+/** Push the LFS objects of these refs' history; the server's batch answer skips what it has. */
+export async function lfsPush(ctx: GitContext, url: string, refs: readonly string[], env: Env): Promise<void> {
+  for (const chunk of chunks(refs)) {
+    await runGit(ctx, ["lfs", "push", url, ...chunk], { network: true, env: lfsEnv(env) });
+  }
+}
+
+// Ref names go in argv; keep each command line well under the OS limit.
+function chunks(refs: readonly string[], size = 100): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < refs.length; i += size) out.push(refs.slice(i, i + size));
+  return out;
 }
 
 // A mirror never holds LFS locks; without this git-lfs asks the server to verify them on push.
