@@ -11,9 +11,23 @@ const server = useGitServer();
 async function pair(spec: Parameters<typeof buildRepo>[1] = {}) {
   const name = uniqueName("m");
   const upstream = await server().createRepo(`up/${name}`, { flavor: "github" });
-  const built = await buildRepo(upstream, { commits: 5, branches: 4, tags: 3, pullRefs: 5, mergeRequestRefs: 3, ...spec });
+  const built = await buildRepo(upstream, {
+    commits: 5,
+    branches: 4,
+    tags: 3,
+    pullRefs: 5,
+    mergeRequestRefs: 3,
+    ...spec,
+  });
   const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
-  return { name, upstream, target, built, source: server().repoUrl(`up/${name}`), targetUrl: server().repoUrl(`mirror/${name}`) };
+  return {
+    name,
+    upstream,
+    target,
+    built,
+    source: server().repoUrl(`up/${name}`),
+    targetUrl: server().repoUrl(`mirror/${name}`),
+  };
 }
 
 function branchesAndTags(refs: Map<string, string>): Map<string, string> {
@@ -101,7 +115,9 @@ describe("sync", () => {
     const { deleteRef } = await import("./helpers/fixtures.ts");
     await deleteRef(repos.upstream, "refs/heads/feature/a");
 
-    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl, extra: ["prune: false"] }]);
+    await ws.configure([
+      { name: repos.name, source: repos.source, target: repos.targetUrl, extra: ["prune: false"] },
+    ]);
     expect((await ws.sync("--all")).code).toBe(0);
     expect((await listRefs(repos.target)).has("refs/heads/feature/a")).toBe(true);
 
@@ -121,7 +137,9 @@ describe("sync", () => {
         name: repos.name,
         source: repos.source,
         target: repos.targetUrl,
-        extra: ['refs: { branches: [main, "release/*"], tags: ["/^v?0*[02]$/", "*"], exclude: ["release/2.0", "refs/tags/*1*"] }'],
+        extra: [
+          'refs: { branches: [main, "release/*"], tags: ["/^v?0*[02]$/", "*"], exclude: ["release/2.0", "refs/tags/*1*"] }',
+        ],
       },
     ]);
 
@@ -129,16 +147,28 @@ describe("sync", () => {
 
     expect(run.code).toBe(0);
     const names = [...(await listRefs(repos.target)).keys()].sort();
-    const upstreamTags = [...(await listRefs(repos.upstream)).keys()].filter((ref) => ref.startsWith("refs/tags/"));
-    expect(names.filter((ref) => ref.startsWith("refs/heads/"))).toEqual(["refs/heads/main", "refs/heads/release/1.0"]);
-    expect(names.filter((ref) => ref.startsWith("refs/tags/"))).toEqual(upstreamTags.filter((ref) => !ref.includes("1")).sort());
+    const upstreamTags = [...(await listRefs(repos.upstream)).keys()].filter((ref) =>
+      ref.startsWith("refs/tags/"),
+    );
+    expect(names.filter((ref) => ref.startsWith("refs/heads/"))).toEqual([
+      "refs/heads/main",
+      "refs/heads/release/1.0",
+    ]);
+    expect(names.filter((ref) => ref.startsWith("refs/tags/"))).toEqual(
+      upstreamTags.filter((ref) => !ref.includes("1")).sort(),
+    );
   });
 
   it("fails a mirror whose rules select nothing, and says which keys to check", async () => {
     const repos = await pair();
     const ws = await workspace();
     await ws.configure([
-      { name: repos.name, source: repos.source, target: repos.targetUrl, extra: ["refs: { branches: [nope], tags: [nope] }"] },
+      {
+        name: repos.name,
+        source: repos.source,
+        target: repos.targetUrl,
+        extra: ["refs: { branches: [nope], tags: [nope] }"],
+      },
     ]);
 
     const run = await ws.sync("--all");
@@ -175,7 +205,10 @@ describe("sync", () => {
     expect(run.code).toBe(0);
     expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
     const pushes = server().requests.filter(
-      (request) => request.repo === `mirror/${repos.name}` && request.method === "POST" && request.service === "git-receive-pack",
+      (request) =>
+        request.repo === `mirror/${repos.name}` &&
+        request.method === "POST" &&
+        request.service === "git-receive-pack",
     );
     // main alone, then 150 refs in batches of 50.
     expect(pushes.length).toBe(4);
@@ -184,7 +217,9 @@ describe("sync", () => {
   it("syncs several mirrors concurrently and reports them in config order", async () => {
     const pairs = await Promise.all([pair(), pair(), pair()]);
     const ws = await workspace();
-    await ws.configure(pairs.map((repos) => ({ name: repos.name, source: repos.source, target: repos.targetUrl })));
+    await ws.configure(
+      pairs.map((repos) => ({ name: repos.name, source: repos.source, target: repos.targetUrl })),
+    );
 
     const run = await ws.sync("--all", "--concurrency", "2", "--report", "all.json");
 

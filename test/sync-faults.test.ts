@@ -13,7 +13,9 @@ async function pair() {
   await buildRepo(upstream, { commits: 20, branches: 3, tags: 2, bytesPerCommit: 5_000 });
   const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
   const ws = await workspace();
-  await ws.configure([{ name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) }]);
+  await ws.configure([
+    { name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) },
+  ]);
   return { name, upstream, target, ws };
 }
 
@@ -69,7 +71,13 @@ describe("network faults", () => {
     // The upstream token is fine; the target token is wrong.
     expect(run.code).toBe(0);
     const bad = await workspace({ TARGET_TOKEN: "wrong-token-123456" });
-    await bad.configure([{ name: p.name, source: server().repoUrl(`up/${p.name}`), target: server().repoUrl(`mirror/${p.name}`) }]);
+    await bad.configure([
+      {
+        name: p.name,
+        source: server().repoUrl(`up/${p.name}`),
+        target: server().repoUrl(`mirror/${p.name}`),
+      },
+    ]);
     server().resetStats();
 
     const denied = await bad.sync("--all", "--retries", "5");
@@ -79,14 +87,22 @@ describe("network faults", () => {
     expect(denied.stdout).toContain("write_repository");
     expect(denied.stderr).not.toMatch(/retry \d/);
     // git itself asks twice (without, then with the header it was given); five tries would be ten.
-    const targetGets = server().requests.filter((request) => request.repo === `mirror/${p.name}` && request.method === "GET");
+    const targetGets = server().requests.filter(
+      (request) => request.repo === `mirror/${p.name}` && request.method === "GET",
+    );
     expect(targetGets.length).toBeLessThanOrEqual(2);
   });
 
   it("names a token variable that is not set, never a value", async () => {
     const p = await pair();
     const ws = await workspace({ UPSTREAM_TOKEN: "" });
-    await ws.configure([{ name: p.name, source: server().repoUrl(`up/${p.name}`), target: server().repoUrl(`mirror/${p.name}`) }]);
+    await ws.configure([
+      {
+        name: p.name,
+        source: server().repoUrl(`up/${p.name}`),
+        target: server().repoUrl(`mirror/${p.name}`),
+      },
+    ]);
 
     const run = await ws.sync("--all");
 

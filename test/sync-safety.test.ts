@@ -2,16 +2,32 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
-import { buildRepo, commitOnBranch, deleteRef, forceBranch, git, listRefs } from "./helpers/fixtures.ts";
-import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { withConfigEntries } from "../src/git/environment.ts";
+import { pushRefs } from "../src/git/push.ts";
+import {
+  GIT_ENV,
+  buildRepo,
+  commitOnBranch,
+  deleteRef,
+  forceBranch,
+  git,
+  listRefs,
+} from "./helpers/fixtures.ts";
+import { TARGET_TOKEN, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 const server = useGitServer();
 
 /** Upstream and target already in sync, ready for the scenario to move one of them. */
-async function mirrored(options: { branches?: string[]; protectedBranches?: string[]; extra?: string[] } = {}) {
+async function mirrored(
+  options: { branches?: string[]; protectedBranches?: string[]; extra?: string[] } = {},
+) {
   const name = uniqueName("s");
   const upstream = await server().createRepo(`up/${name}`);
-  await buildRepo(upstream, { commits: 3, branches: options.branches ?? ["dev", "feature/a", "feature/b", "fix/c"], tags: 2 });
+  await buildRepo(upstream, {
+    commits: 3,
+    branches: options.branches ?? ["dev", "feature/a", "feature/b", "fix/c"],
+    tags: 2,
+  });
   const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
   const ws = await workspace();
   const entry = (extra: string[] = []) => ({
@@ -23,7 +39,8 @@ async function mirrored(options: { branches?: string[]; protectedBranches?: stri
   await ws.configure([entry()]);
   const first = await ws.sync("--all");
   if (first.code !== 0) throw new Error(`initial sync failed:\n${first.stdout}\n${first.stderr}`);
-  if (options.protectedBranches != null) await server().setProtectedBranches(`mirror/${name}`, options.protectedBranches);
+  if (options.protectedBranches != null)
+    await server().setProtectedBranches(`mirror/${name}`, options.protectedBranches);
   return { name, upstream, target, ws, reconfigure: (extra: string[]) => ws.configure([entry(extra)]) };
 }
 
@@ -35,7 +52,9 @@ describe("divergence", () => {
   async function diverged(policy: string) {
     const setup = await mirrored({ extra: [`divergence: ${policy}`] });
     // Someone committed straight to the target's dev; the upstream moved main and rewrote feature/a.
-    const targetOnlyCommit = await commitOnBranch(setup.target, "dev", { "local.txt": "made on the target\n" });
+    const targetOnlyCommit = await commitOnBranch(setup.target, "dev", {
+      "local.txt": "made on the target\n",
+    });
     const upstreamMain = await commitOnBranch(setup.upstream, "main", { "up.txt": "upstream work\n" });
     const rewritten = await forceBranch(setup.upstream, "feature/a");
     const before = await listRefs(setup.target);
@@ -50,7 +69,9 @@ describe("divergence", () => {
     expect(run.code).toBe(0);
     const after = await listRefs(s.target);
     expect(after).toEqual(await listRefs(s.upstream));
-    const outcomes = Object.fromEntries((await report(s.ws.dir, "r.json")).mirrors[0]!.refs.map((ref) => [ref.ref, ref.outcome]));
+    const outcomes = Object.fromEntries(
+      (await report(s.ws.dir, "r.json")).mirrors[0]!.refs.map((ref) => [ref.ref, ref.outcome]),
+    );
     expect(outcomes["refs/heads/dev"]).toBe("forced");
     expect(outcomes["refs/heads/feature/a"]).toBe("forced");
     expect(outcomes["refs/heads/main"]).toBe("updated");
@@ -67,10 +88,12 @@ describe("divergence", () => {
     expect(after.get("refs/heads/feature/a")).toBe(s.before.get("refs/heads/feature/a"));
     expect(after.get("refs/heads/main")).toBe(s.upstreamMain);
     const mirror = (await report(s.ws.dir, "r.json")).mirrors[0]!;
-    expect(mirror.refs.filter((ref) => ref.outcome === "kept-diverged").map((ref) => ref.ref).sort()).toEqual([
-      "refs/heads/dev",
-      "refs/heads/feature/a",
-    ]);
+    expect(
+      mirror.refs
+        .filter((ref) => ref.outcome === "kept-diverged")
+        .map((ref) => ref.ref)
+        .sort(),
+    ).toEqual(["refs/heads/dev", "refs/heads/feature/a"]);
     expect(run.stdout).toContain("diverged refs kept");
   });
 
@@ -101,7 +124,9 @@ describe("divergence", () => {
     expect(after.has("refs/heads/merged")).toBe(false);
     // fix/c's own commit was on no other upstream branch: deleting it would lose it.
     expect(after.has("refs/heads/fix/c")).toBe(true);
-    const kept = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs.filter((ref) => ref.outcome === "kept-target-only");
+    const kept = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs.filter(
+      (ref) => ref.outcome === "kept-target-only",
+    );
     expect(kept.map((ref) => ref.ref).sort()).toEqual(["refs/heads/fix/c", "refs/heads/local-only"]);
   });
 });
@@ -122,7 +147,8 @@ describe("deletion guard", () => {
 
   it("refuses deletions past max_deletions, lists them, and allows them with --allow-mass-delete", async () => {
     const s = await mirrored({ extra: ["max_deletions: 2"] });
-    for (const ref of ["refs/heads/feature/a", "refs/heads/feature/b", "refs/heads/fix/c"]) await deleteRef(s.upstream, ref);
+    for (const ref of ["refs/heads/feature/a", "refs/heads/feature/b", "refs/heads/fix/c"])
+      await deleteRef(s.upstream, ref);
     const before = await listRefs(s.target);
 
     const refused = await s.ws.sync("--all");
@@ -171,31 +197,30 @@ describe("rejections on the target", () => {
     expect(after.get("refs/heads/feature/a")).toBe(a);
     expect(after.get("refs/heads/feature/b")).toBe(b);
     const refs = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs;
-    expect(refs.filter((ref) => ref.outcome === "rejected").map((ref) => ref.ref)).toEqual(["refs/heads/fix/c"]);
+    expect(refs.filter((ref) => ref.outcome === "rejected").map((ref) => ref.ref)).toEqual([
+      "refs/heads/fix/c",
+    ]);
   });
 
   it("refuses to overwrite a ref that changed on the target after it was listed", async () => {
-    const { pushRefs } = await import("../src/git/push.ts");
     const s = await mirrored();
+    const stale = (await listRefs(s.target)).get("refs/heads/dev")!;
     const moved = await commitOnBranch(s.target, "dev", { "race.txt": "pushed meanwhile\n" });
-    const stale = (await listRefs(s.upstream)).get("refs/heads/dev")!;
     const next = await commitOnBranch(s.upstream, "dev", { "x.txt": "x\n" });
+    // Fills the cache with the upstream's new commit without pushing it.
     await s.ws.sync("--all", "--dry-run");
+    const targetUrl = server().repoUrl(`mirror/${s.name}`);
+    const auth = `Authorization: Basic ${Buffer.from(`x:${TARGET_TOKEN}`).toString("base64")}`;
 
     const results = await pushRefs(
-      { cwd: join(s.ws.dir, ".ci-mirror/cache", `${s.name}.git`), env: { ...process.env, TARGET_TOKEN: "" }, networkTimeoutMs: 30_000 },
-      server().repoUrl(`mirror/${s.name}`),
+      { cwd: join(s.ws.dir, ".ci-mirror/cache", `${s.name}.git`), env: GIT_ENV, networkTimeoutMs: 30_000 },
+      targetUrl,
       [{ source: next, ref: "refs/heads/dev", expect: stale }],
-      {
-        GIT_CONFIG_COUNT: "1",
-        GIT_CONFIG_KEY_0: `http.${server().repoUrl(`mirror/${s.name}`)}.extraHeader`,
-        GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from("x:target-secret-b81d44f0").toString("base64")}`,
-      },
+      withConfigEntries({}, [[`http.${targetUrl}.extraHeader`, auth]]),
     );
 
-    expect(results).toEqual([
-      expect.objectContaining({ ref: "refs/heads/dev", status: "rejected", reason: expect.stringContaining("lease failed") }),
-    ]);
+    expect(results.map((result) => [result.ref, result.status])).toEqual([["refs/heads/dev", "rejected"]]);
+    expect(results[0]?.reason).toContain("lease failed");
     expect((await listRefs(s.target)).get("refs/heads/dev")).toBe(moved);
   });
 });

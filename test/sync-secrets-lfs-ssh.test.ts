@@ -32,10 +32,15 @@ describe("secrets", () => {
     const { path: bin } = await tempDir("bin");
     const argvLog = join(bin, "argv.log");
     const realGit = (await execa("sh", ["-c", "command -v git"])).stdout.trim();
-    await writeFile(join(bin, "git"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${realGit}' "$@"\n`);
+    await writeFile(
+      join(bin, "git"),
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${realGit}' "$@"\n`,
+    );
     await chmod(join(bin, "git"), 0o755);
     const ws = await workspace({ PATH: `${bin}:${process.env.PATH ?? ""}` });
-    await ws.configure([{ name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) }]);
+    await ws.configure([
+      { name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) },
+    ]);
     server().resetStats();
 
     const first = await ws.sync("--all", "--report", "report.json", "--junit", "junit.xml");
@@ -72,14 +77,17 @@ describe.skipIf(!hasLfs && !inCi)("Git LFS", () => {
     await pushLfsObjects(server(), `up/${name}`, built.lfsObjects);
     await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
     const ws = await workspace();
-    await ws.configure([{ name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) }]);
+    await ws.configure([
+      { name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) },
+    ]);
 
     const run = await ws.sync("--all");
 
     expect(run.stdout + run.stderr).not.toContain("warning");
     expect(run.code).toBe(0);
     expect(built.lfsObjects.length).toBe(3);
-    for (const object of built.lfsObjects) expect(server().hasLfsObject(`mirror/${name}`, object.oid)).toBe(true);
+    for (const object of built.lfsObjects)
+      expect(server().hasLfsObject(`mirror/${name}`, object.oid)).toBe(true);
   });
 
   it("warns loudly when a repository uses LFS but lfs is off", async () => {
@@ -89,7 +97,14 @@ describe.skipIf(!hasLfs && !inCi)("Git LFS", () => {
     await pushLfsObjects(server(), `up/${name}`, built.lfsObjects);
     await server().createRepo(`mirror/${name}`);
     const ws = await workspace();
-    await ws.configure([{ name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`), extra: ["lfs: false"] }]);
+    await ws.configure([
+      {
+        name,
+        source: server().repoUrl(`up/${name}`),
+        target: server().repoUrl(`mirror/${name}`),
+        extra: ["lfs: false"],
+      },
+    ]);
 
     const run = await ws.sync("--all");
 
@@ -109,7 +124,11 @@ describe.skipIf(!sshAvailable() && !inCi)("SSH upstream", () => {
       await buildRepo(upstream, { commits: 2, branches: 2, tags: 1 });
       const target = await server().createRepo(`mirror/${name}`);
       const knownHosts = await readFile(ssh.knownHostsFile, "utf8");
-      const ws = await workspace({ SSH_KEY_FILE: ssh.clientKeyFile, KNOWN: knownHosts, WRONG: ssh.wrongKnownHostsFile });
+      const ws = await workspace({
+        SSH_KEY_FILE: ssh.clientKeyFile,
+        KNOWN: knownHosts,
+        WRONG: ssh.wrongKnownHostsFile,
+      });
       const entry = (known: string) => ({
         name,
         source: ssh.repoUrl(upstream),
@@ -118,7 +137,10 @@ describe.skipIf(!sshAvailable() && !inCi)("SSH upstream", () => {
       });
       const sourceWithoutToken = async (known: string) => {
         const file = await ws.configure([entry(known)]);
-        await writeFile(file, (await readFile(file, "utf8")).replace("    source_token: UPSTREAM_TOKEN\n", ""));
+        await writeFile(
+          file,
+          (await readFile(file, "utf8")).replace("    source_token: UPSTREAM_TOKEN\n", ""),
+        );
       };
 
       await sourceWithoutToken("WRONG");

@@ -19,7 +19,12 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
   return yargs()
     .scriptName("ci-mirror")
     .usage("$0 <command> [options]\n\nMirror git repositories from scheduled GitLab pipelines.")
-    .command("sync", "Mirror upstreams to their targets", (y) => withEnvDefaults(syncBuilder(y), world), record("sync"))
+    .command(
+      "sync",
+      "Mirror upstreams to their targets",
+      (y) => withEnvDefaults(syncBuilder(y), world),
+      record("sync"),
+    )
     .command(
       "validate",
       "Check a config file and print every problem",
@@ -57,7 +62,9 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
  */
 function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
   // getOptions() is public yargs API that @types/yargs does not declare.
-  const known = new Set(Object.keys((yargs as unknown as { getOptions(): { key: object } }).getOptions().key));
+  const known = new Set(
+    Object.keys((yargs as unknown as { getOptions(): { key: object } }).getOptions().key),
+  );
   const options: Record<string, string> = {};
   for (const [key, value] of Object.entries(world.env)) {
     if (!key.startsWith("CI_MIRROR_") || value == null || value === "") continue;

@@ -36,7 +36,9 @@ export async function mirrorLfs(
   }
   world.log("mirroring Git LFS objects");
   try {
-    const refs = toChange.filter((ref) => ref.to != null).map((ref) => `${UPSTREAM_NS}${ref.ref.slice("refs/".length)}`);
+    const refs = toChange
+      .filter((ref) => ref.to != null)
+      .map((ref) => `${UPSTREAM_NS}${ref.ref.slice("refs/".length)}`);
     await lfsFetch(git.cache, urls.source, refs, git.sourceEnv);
     await lfsPush(git.cache, urls.target, refs, git.targetEnv);
   } catch (error) {

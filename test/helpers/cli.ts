@@ -37,10 +37,25 @@ export interface MirrorEntry {
 }
 
 /** Write a mirrors.yml whose tokens are named UPSTREAM_TOKEN and TARGET_TOKEN. */
-export async function writeConfig(dir: string, mirrors: MirrorEntry[], defaults: string[] = []): Promise<string> {
-  const lines = ["version: 1", "defaults:", "  target:", "    token: TARGET_TOKEN", ...defaults.map((line) => `  ${line}`), "mirrors:"];
+export async function writeConfig(
+  dir: string,
+  mirrors: MirrorEntry[],
+  defaults: string[] = [],
+): Promise<string> {
+  const lines = [
+    "version: 1",
+    "defaults:",
+    "  target:",
+    "    token: TARGET_TOKEN",
+    ...defaults.map((line) => `  ${line}`),
+    "mirrors:",
+  ];
   for (const mirror of mirrors) {
-    lines.push(`  - name: ${mirror.name}`, `    source: ${mirror.source}`, "    source_token: UPSTREAM_TOKEN");
+    lines.push(
+      `  - name: ${mirror.name}`,
+      `    source: ${mirror.source}`,
+      "    source_token: UPSTREAM_TOKEN",
+    );
     if (mirror.target != null) lines.push(`    target: { url: ${mirror.target} }`);
     for (const line of mirror.extra ?? []) lines.push(`    ${line}`);
   }

@@ -34,7 +34,8 @@ export async function runSync(args: SyncArgs, world: CliWorld): Promise<0 | 1 | 
   ] as const) {
     if (!Number.isFinite(value) || value < 1) throw new UsageError(`${flag} must be a number of at least 1`);
   }
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError("--timeout must be a positive number of minutes");
+  if (!Number.isFinite(args.timeout) || args.timeout <= 0)
+    throw new UsageError("--timeout must be a positive number of minutes");
   const redactor = new Redactor();
   const printer = new Printer(world.stdout, world.stderr, redactor);
   const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
