@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
+import { ClosingLineReporter } from "./test/helpers/closing-line-reporter.ts";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", new ClosingLineReporter()],
     // Git-heavy suites spawn many processes; two cores is the budget.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,0 +1,20 @@
+import type { Reporter, TestModule } from "vitest/node";
+
+/**
+ * Ends the run with one plain `N passed, N failed, N skipped` line, the form any CI log reader
+ * understands, after vitest's own summary.
+ */
+export class ClosingLineReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const module of testModules) {
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === "passed") counts.passed += 1;
+        else if (state === "failed") counts.failed += 1;
+        else counts.skipped += 1;
+      }
+    }
+    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  }
+}
