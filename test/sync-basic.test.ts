@@ -2,7 +2,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
-import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
+import { buildRepo, commitOnBranch, git, listRefs } from "./helpers/fixtures.ts";
 import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 const server = useGitServer();
@@ -229,5 +229,22 @@ describe("sync", () => {
     for (const repos of pairs) {
       expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
     }
+  });
+});
+
+describe("sync inside a CI checkout", () => {
+  it("ignores the config of the git repository the cache dir sits in", async () => {
+    const repos = await pair();
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    // A job's checkout whose config would send every request for the server elsewhere.
+    await git(["init", "--quiet", ws.dir]);
+    await git(["config", `url.http://127.0.0.1:9/.insteadOf`, `${server().url}/`], { cwd: ws.dir });
+
+    const run = await ws.sync("--all");
+
+    expect(run.stdout + run.stderr).not.toContain("127.0.0.1:9");
+    expect(run.code).toBe(0);
+    expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
   });
 });

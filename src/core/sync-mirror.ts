@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { MirrorConfig } from "../config/types.ts";
 import { collectGarbage } from "../git/cache-repo.ts";
 import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
@@ -41,7 +41,10 @@ export async function syncMirror(
   };
   const auths: EndpointAuth[] = [];
   try {
-    const base = hardenedGitEnv(world.env);
+    // The cache dir usually sits inside the CI job's checkout: without a ceiling, git would find
+    // that project's repository above it and read its config (URL rewrites, headers) too. A
+    // ceiling is only obeyed above the working directory, hence the cache dir's parent.
+    const base = { ...hardenedGitEnv(world.env), GIT_CEILING_DIRECTORIES: dirname(settings.cacheDir) };
     const source = await endpointAuth(mirror.source, base, world);
     auths.push(source);
     const target = await endpointAuth(mirror.target, base, world);

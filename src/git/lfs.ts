@@ -31,26 +31,23 @@ export async function usesLfs(ctx: GitContext, commits: Iterable<string>): Promi
  * Fetch every LFS object in the history of these local refs. Refs are named explicitly: our
  * refs live under `refs/upstream/*`, which git-lfs' `--all` scan alone would not push from.
  */
-export async function lfsFetch(
-  ctx: GitContext,
-  url: string,
-  refs: readonly string[],
-  env: Env,
-): Promise<void> {
-  for (const chunk of chunks(refs)) {
-    await runGit(ctx, ["lfs", "fetch", "--all", url, ...chunk], { network: true, env: lfsEnv(env) });
-  }
+export function lfsFetch(ctx: GitContext, url: string, refs: readonly string[], env: Env): Promise<void> {
+  return lfsPerChunk(ctx, ["fetch", "--all", url], refs, env);
 }
 
 /** Push the LFS objects of these refs' history; the server's batch answer skips what it has. */
-export async function lfsPush(
+export function lfsPush(ctx: GitContext, url: string, refs: readonly string[], env: Env): Promise<void> {
+  return lfsPerChunk(ctx, ["push", url], refs, env);
+}
+
+async function lfsPerChunk(
   ctx: GitContext,
-  url: string,
+  verb: string[],
   refs: readonly string[],
   env: Env,
 ): Promise<void> {
   for (const chunk of chunks(refs)) {
-    await runGit(ctx, ["lfs", "push", url, ...chunk], { network: true, env: lfsEnv(env) });
+    await runGit(ctx, ["lfs", ...verb, ...chunk], { network: true, env: lfsEnv(env) });
   }
 }
 
