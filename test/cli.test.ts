@@ -319,3 +319,18 @@ describe("sync in CI", () => {
     expect(run.stdout).not.toContain("section_");
   });
 });
+
+describe("options from the environment", () => {
+  it("never takes --help or --version from CI_MIRROR_* variables", async () => {
+    const { path: dir } = await tempDir("cli-env-help");
+    await writeFile(join(dir, "mirrors.yml"), "version: 1\nmirrors: []\n");
+
+    const helped = await runCli(["validate"], {
+      cwd: dir,
+      env: { CI_MIRROR_HELP: "true", CI_MIRROR_VERSION: "true" },
+    });
+
+    expect(helped.code).toBe(2);
+    expect(helped.stderr).toContain("nothing to mirror");
+  });
+});

@@ -35,8 +35,8 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
     });
     const out: Buffer[] = [];
     let err = "";
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => {
       err = (err + chunk.toString("utf8")).slice(-STDERR_KEEP);
     });
     child.on("error", reject);

@@ -60,6 +60,8 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
  * world we were given: yargs' own `.env()` would read process.env behind our back. Only the
  * command's own options are taken, and the command line wins over them.
  */
+const NOT_FROM_ENV = new Set(["help", "version"]);
+
 function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
   // getOptions() is public yargs API that @types/yargs does not declare.
   const known = new Set(
@@ -69,7 +71,9 @@ function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
   for (const [key, value] of Object.entries(world.env)) {
     if (!key.startsWith("CI_MIRROR_") || value == null || value === "") continue;
     const option = key.slice("CI_MIRROR_".length).toLowerCase().replace(/_/g, "-");
-    if (known.has(option)) options[option] = value;
+    // Long option names only, and never yargs' own --help/--version: a stray CI_MIRROR_HELP
+    // must not turn a sync job into a green job that printed help.
+    if (known.has(option) && option.length > 1 && !NOT_FROM_ENV.has(option)) options[option] = value;
   }
   return yargs.config(options);
 }

@@ -67,7 +67,7 @@ export async function demo(keep: boolean, world: CliWorld): Promise<0 | 1> {
       server.resetStats();
       const code = await runSync(configFile, dir, env, world, dryRun);
       const pulled = server.stats("upstream/tool").uploadPackBytesSent;
-      say(`(upstream sent ${pulled} bytes of pack data; exit code ${code})`);
+      say(`(the upstream served ${pulled} bytes; exit code ${code})`);
       return code;
     };
 

@@ -1,0 +1,248 @@
+/**
+ * `npm run bench`: the built ci-mirror CLI against the git it replaces, on one local smart-HTTP
+ * server, in one run. See bench/README.md for what each scenario compares and how to read it.
+ *
+ * A benchmark reports; it does not gate. A missed target prints MISS and the exit code stays 0.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, freemem, totalmem, release, platform } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startGitServer } from "../src/sandbox/git-http-server.ts";
+import { buildRepo, largeRepoSpec, listRefs, tempDir } from "../test/helpers/fixtures.ts";
+import type { RepoSpec } from "../test/helpers/fixtures.ts";
+import { gnuTimeAvailable, runProcess, tail } from "./lib/proc.ts";
+import type { Env } from "./lib/proc.ts";
+import {
+  changeUpstream,
+  coldMirror,
+  fleet,
+  incrementalNoCache,
+  incrementalWarm,
+  noOp,
+  prepareSteady,
+} from "./lib/scenarios.ts";
+import type { ScenarioResult } from "./lib/scenarios.ts";
+import { formatBytes, formatKb, formatMs, formatRatio, ratio, renderTable } from "./lib/stats.ts";
+import { TARGET_TOKEN, UPSTREAM_TOKEN } from "./lib/world.ts";
+import type { BenchWorld } from "./lib/world.ts";
+
+const PROJECT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(PROJECT, "dist", "ci-mirror.mjs");
+const RESULTS = join(PROJECT, "bench", "results", "latest.json");
+const UPSTREAM = "big-upstream";
+
+/**
+ * `largeRepoSpec` without its refs/pull/* and refs/merge-requests/*: the naive script's
+ * `push --mirror` cannot mirror those into GitLab (scenario 1 shows it), and dropping them lets
+ * all three contenders move exactly the same refs.
+ */
+const BIG_SPEC: Readonly<RepoSpec> = { ...largeRepoSpec, pullRefs: 0, mergeRequestRefs: 0 };
+
+// Median of this many runs per contender; sized to keep the whole bench near five minutes on two cores.
+const DEFAULT_REPS = { cold: 3, noop: 5, incremental: 3, warm: 3, fleet: 3 };
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const { values } = parseArgs({ options: { reps: { type: "string" } } });
+  const override = values.reps == null ? undefined : Number.parseInt(values.reps, 10);
+  if (override != null && !(override >= 1)) throw new Error("--reps must be a number of at least 1");
+  const reps = (name: keyof typeof DEFAULT_REPS): number => override ?? DEFAULT_REPS[name];
+
+  if (!existsSync(CLI)) {
+    log("building dist/ci-mirror.mjs (npm run build)");
+    const build = await runProcess("npm", ["run", "build"], { cwd: PROJECT, env: stringEnv(process.env) });
+    if (build.exitCode !== 0) throw new Error(`npm run build failed: ${tail(build.stderr)}`);
+  }
+
+  const scratch = await tempDir("bench");
+  const home = join(scratch.path, "home");
+  await mkdir(home, { recursive: true });
+  const path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  // The same bare environment for ci-mirror and for the baselines: no user or system git config.
+  const base: Env = { PATH: path, HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+  const server = await startGitServer({
+    root: join(scratch.path, "server"),
+    tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write" },
+  });
+  const world: BenchWorld = {
+    server,
+    root: join(scratch.path, "work"),
+    cli: CLI,
+    cliEnv: { ...base, UPSTREAM_TOKEN, TARGET_TOKEN },
+    // ci-mirror sets these for its own git children; the baselines get them too.
+    gitEnv: { ...base, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+    gnuTime: await gnuTimeAvailable(base),
+  };
+  await mkdir(world.root, { recursive: true });
+
+  try {
+    log(`building the upstream (${describeSpec(BIG_SPEC)})`);
+    const buildStarted = performance.now();
+    await server.createRepo(UPSTREAM, { flavor: "plain" });
+    await buildRepo(server.repoPath(UPSTREAM), BIG_SPEC);
+    const upstream = await describeUpstream(world);
+    log(`  ${upstream.refs} refs, pack ${formatBytes(upstream.packBytes)}, built in ${formatMs(performance.now() - buildStarted)}`);
+
+    const scenarios: ScenarioResult[] = [];
+    log("scenario 1: cold mirror");
+    scenarios.push(await coldMirror(world, UPSTREAM, reps("cold")));
+    log("preparing the in-sync state (one ci-mirror sync, one clone --mirror)");
+    const steady = await prepareSteady(world, UPSTREAM);
+    log("scenario 2: no-op");
+    scenarios.push(await noOp(world, steady, reps("noop")));
+    log("pushing a few commits upstream");
+    const change = await changeUpstream(world, UPSTREAM);
+    log(`  ${change.description}`);
+    log("scenario 3: incremental without cache");
+    scenarios.push(await incrementalNoCache(world, steady, change, reps("incremental")));
+    log("scenario 4: incremental with cache");
+    scenarios.push(await incrementalWarm(world, steady, reps("warm")));
+    log("scenario 5: fleet (building 50 repositories, first sync, clones)");
+    scenarios.push(await fleet(world, reps("fleet")));
+
+    const durationMs = Math.round(performance.now() - started);
+    const environment = await describeEnvironment(world);
+    const lines = render(scenarios, upstream, environment, durationMs);
+    process.stdout.write(`${lines.join("\n")}\n`);
+    await mkdir(join(PROJECT, "bench", "results"), { recursive: true });
+    await writeFile(
+      RESULTS,
+      `${JSON.stringify(
+        { startedAt: new Date(Date.now() - durationMs).toISOString(), durationMs, environment, upstream, scenarios },
+        null,
+        2,
+      )}\n`,
+    );
+    process.stdout.write(`\nwrote bench/results/latest.json\n`);
+  } finally {
+    await server.close();
+    await scratch.remove();
+  }
+}
+
+interface UpstreamFacts {
+  spec: RepoSpec;
+  refs: number;
+  branches: number;
+  tags: number;
+  packBytes: number;
+}
+
+async function describeUpstream(world: BenchWorld): Promise<UpstreamFacts> {
+  const refs = await listRefs(world.server.repoPath(UPSTREAM));
+  const names = [...refs.keys()];
+  const sizes = await runProcess("git", ["count-objects", "-v"], {
+    cwd: world.server.repoPath(UPSTREAM),
+    env: world.gitEnv,
+  });
+  const sizePack = /^size-pack: (\d+)$/m.exec(sizes.stdout.toString("utf8"))?.[1];
+  return {
+    spec: BIG_SPEC,
+    refs: names.length,
+    branches: names.filter((name) => name.startsWith("refs/heads/")).length,
+    tags: names.filter((name) => name.startsWith("refs/tags/")).length,
+    packBytes: Number(sizePack ?? 0) * 1024,
+  };
+}
+
+async function describeEnvironment(world: BenchWorld): Promise<Record<string, string | number | boolean>> {
+  const gitVersion = await runProcess("git", ["--version"], { env: world.gitEnv });
+  return {
+    node: process.version,
+    git: gitVersion.stdout.toString("utf8").trim(),
+    os: `${platform()} ${release()}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryMiB: Math.round(totalmem() / 1024 / 1024),
+    freeMemoryMiB: Math.round(freemem() / 1024 / 1024),
+    gnuTime: world.gnuTime,
+  };
+}
+
+function render(
+  scenarios: readonly ScenarioResult[],
+  upstream: UpstreamFacts,
+  environment: Record<string, string | number | boolean>,
+  durationMs: number,
+): string[] {
+  const out: string[] = [
+    "",
+    "ci-mirror benchmark",
+    `  ${String(environment.git)}, node ${String(environment.node)}, ${String(environment.cpus)} CPUs (${String(environment.cpuModel)})`,
+    `  upstream: ${upstream.refs} refs (${upstream.branches} branches, ${upstream.tags} tags), ${describeSpec(upstream.spec)}, pack ${formatBytes(upstream.packBytes)}`,
+    "  times are medians of the runs shown in 'ok'; 'x raw' / 'x naive' divide each median by that baseline's",
+    `  RSS node = the ci-mirror Node process; RSS max = largest single process of its tree, git children included${environment.gnuTime === true ? "" : " (skipped: no GNU time)"}`,
+  ];
+  const summary: string[][] = [];
+  for (const scenario of scenarios) {
+    out.push("", `== ${scenario.title} ==`);
+    for (const [tool, what] of Object.entries(scenario.contenders)) out.push(`  ${tool.padEnd(9)} ${what}`);
+    for (const [key, value] of Object.entries(scenario.facts)) out.push(`  ${key}: ${String(value)}`);
+    const raw = scenario.rows.find((row) => row.tool === "raw");
+    const naive = scenario.rows.find((row) => row.tool === "naive");
+    const table = scenario.rows.map((row) => [
+      row.label,
+      row.okRuns > 0 ? formatMs(row.medianMs) : "FAILED",
+      row.okRuns > 1 ? `${formatMs(row.minMs)} .. ${formatMs(row.maxMs)}` : "",
+      formatRatio(ratio(row.medianMs, raw?.medianMs)),
+      formatRatio(ratio(row.medianMs, naive?.medianMs)),
+      formatBytes(row.upstreamBytes),
+      formatKb(row.nodeRssKb),
+      formatKb(row.treeRssKb),
+      `${row.okRuns}/${row.runs}`,
+    ]);
+    out.push(
+      "",
+      ...renderTable(
+        ["contender", "median", "range", "x raw", "x naive", "upstream bytes", "RSS node", "RSS max", "ok"],
+        table,
+      ).map((line) => `  ${line}`),
+    );
+    for (const row of scenario.rows) {
+      for (const error of row.errors) out.push(`  ! ${row.label}: ${error}`);
+    }
+    const ci = scenario.rows.find((row) => row.tool === "ci-mirror");
+    if (ci?.timings != null && ci.medianMs != null) {
+      const t = ci.timings;
+      out.push(
+        `  ci-mirror phases (median ms, from --report): list ${t.listMs}, fetch ${t.fetchMs}, lfs ${t.lfsMs}, ` +
+          `push ${t.pushMs}, mirror total ${t.totalMs}; process wall ${Math.round(ci.medianMs)} ` +
+          `(start-up, config, lock, report ~${Math.max(0, Math.round(ci.medianMs - t.totalMs))})`,
+      );
+    }
+    if (scenario.target != null) {
+      const verdict = scenario.target.pass ? "PASS" : "MISS  <<<";
+      out.push(`  target: ${scenario.target.text}: ${formatRatio(scenario.target.value)} -> ${verdict}`);
+      summary.push([scenario.title, scenario.target.text, formatRatio(scenario.target.value), scenario.target.pass ? "PASS" : "MISS"]);
+    }
+    for (const note of scenario.notes) out.push(`  note: ${note}`);
+  }
+  out.push("", "== Targets ==", ...renderTable(["scenario", "target", "measured", "verdict"], summary).map((line) => `  ${line}`));
+  out.push("", `total bench time: ${formatMs(durationMs)}`);
+  return out;
+}
+
+function describeSpec(spec: Readonly<RepoSpec>): string {
+  return `${spec.commits ?? 1} commits, ${String(spec.branches ?? 0)} branches, ${spec.tags ?? 0} tags, ${spec.bytesPerCommit ?? 0} random bytes per commit`;
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Env {
+  const out: Env = {};
+  for (const [key, value] of Object.entries(env)) if (value != null) out[key] = value;
+  return out;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A broken bench (not a missed target) is an error worth a non-zero exit.
+  process.exitCode = 1;
+}

@@ -1,0 +1,288 @@
+/**
+ * A local GitLab REST API (only the endpoints ci-mirror calls) that answers the way GitLab does,
+ * status codes and error bodies included, so client code is tested against GitLab's behaviour
+ * rather than against our own assumptions. Node only, like the git sandbox next to it.
+ */
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { authenticate, authHeaderKind } from "./auth.ts";
+import type { AuthHeader } from "./auth.ts";
+import { ApiError, routeNotFound } from "./errors.ts";
+import type { Reply } from "./errors.ts";
+import type {
+  AccessLevel,
+  Group,
+  Project,
+  ProtectedBranch,
+  RemoteMirror,
+  SyncRequest,
+  User,
+} from "./model.ts";
+import { mergeParams, parseBody } from "./params.ts";
+import type { Route, SandboxContext } from "./route.ts";
+import { groupRoutes } from "./routes/groups.ts";
+import { projectRoutes } from "./routes/projects.ts";
+import { protectedBranchRoutes } from "./routes/protected-branches.ts";
+import { pullMirrorRoutes } from "./routes/pull-mirror.ts";
+import { remoteMirrorRoutes } from "./routes/remote-mirrors.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import {
+  patchMirrorState,
+  seedGroup,
+  seedMember,
+  seedProject,
+  seedProtectedBranch,
+  seedRemoteMirror,
+  seedToken,
+  seedUser,
+} from "./seed.ts";
+import type { MirrorAttributes, MirrorStatePatch, ProjectOptions, TokenOptions } from "./seed.ts";
+import { createStore } from "./store.ts";
+import { createThrottle } from "./throttle.ts";
+import type { RateLimitConfig, Throttle } from "./throttle.ts";
+
+export interface GitLabSandboxOptions {
+  /** "ee" (default) serves the Premium-only pull-mirror routes and `mirror_branch_regex`. */
+  edition?: "ce" | "ee";
+  /** GitLab's `allow_local_requests_from_web_hooks_and_services`; default false, as in GitLab. */
+  allowLocalRequests?: boolean;
+  /** The instance setting `mirror_available`; default true. */
+  mirrorAvailable?: boolean;
+  /** Base URL for `http_url_to_repo`; defaults to the sandbox's own URL. */
+  gitUrl?: string;
+  /** Clock, for tests of expiry and backoff. */
+  now?: () => Date;
+}
+
+export interface InjectedFailure {
+  method?: string;
+  pathPattern?: RegExp;
+  status: 500 | 502 | 503;
+  times: number;
+}
+
+export interface RecordedApiRequest {
+  method: string;
+  path: string;
+  status: number;
+  authHeader: AuthHeader;
+}
+
+export interface GitLabSandbox {
+  /** `http://127.0.0.1:PORT`; the API is at `${url}/api/v4`. */
+  readonly url: string;
+  addUser(username: string, options?: { admin?: boolean }): User;
+  addToken(user: User, options: TokenOptions): string;
+  addGroup(path: string, options?: { visibility?: Group["visibility"] }): Group;
+  addProject(namespacePath: string, path: string, options?: ProjectOptions): Project;
+  addMember(groupOrProjectPath: string, username: string, accessLevel: AccessLevel): void;
+  setProtectedBranch(
+    projectPath: string,
+    name: string,
+    options?: { allowForcePush?: boolean },
+  ): ProtectedBranch;
+  addRemoteMirror(projectPath: string, attrs: MirrorAttributes): RemoteMirror;
+  setMirrorState(projectPath: string, mirrorId: number, patch: MirrorStatePatch): RemoteMirror;
+  rateLimit(config: RateLimitConfig | undefined): void;
+  injectFailure(failure: InjectedFailure): void;
+  latency(ms: number): void;
+  readonly requests: RecordedApiRequest[];
+  /** Syncs the API accepted, oldest first; the next step runs real pushes for them. */
+  readonly syncRequests: SyncRequest[];
+  close(): Promise<void>;
+}
+
+const ROUTES: Route[] = [
+  ...tokenRoutes,
+  ...projectRoutes,
+  ...groupRoutes,
+  ...protectedBranchRoutes,
+  ...remoteMirrorRoutes,
+  ...pullMirrorRoutes,
+];
+
+export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Promise<GitLabSandbox> {
+  const now = options.now ?? (() => new Date());
+  const store = createStore();
+  const requests: RecordedApiRequest[] = [];
+  const failures: InjectedFailure[] = [];
+  const sockets = new Set<Socket>();
+  let throttle: Throttle | undefined;
+  let delayMs = 0;
+  const context: SandboxContext = {
+    store,
+    webUrl: "",
+    gitUrl: "",
+    edition: options.edition ?? "ee",
+    mirrorAvailable: options.mirrorAvailable ?? true,
+    allowLocalRequests: options.allowLocalRequests ?? false,
+    now,
+  };
+
+  async function serve(
+    req: IncomingMessage,
+  ): Promise<{ reply: Reply; authHeader: AuthHeader; path: string }> {
+    const parsed = new URL(req.url ?? "/", "http://sandbox");
+    const method = req.method ?? "GET";
+    const authHeader = authHeaderKind(req.headers);
+    const raw = await readBody(req);
+    const path = parsed.pathname;
+    if (delayMs > 0) await sleep(delayMs);
+
+    const at = now();
+    if (throttle != null) {
+      const caller =
+        req.headers["private-token"] ?? req.headers.authorization ?? req.socket.remoteAddress ?? "";
+      const verdict = throttle.check(String(caller), authHeader !== "none", at);
+      if (verdict.reply != null) return { reply: verdict.reply, authHeader, path };
+      const reply = await route(req, parsed, method, raw, at);
+      return { reply: { ...reply, headers: { ...verdict.headers, ...reply.headers } }, authHeader, path };
+    }
+    return { reply: await route(req, parsed, method, raw, at), authHeader, path };
+  }
+
+  async function route(
+    req: IncomingMessage,
+    parsed: URL,
+    method: string,
+    raw: string,
+    at: Date,
+  ): Promise<Reply> {
+    const failure = failures.find(
+      (f) =>
+        f.times > 0 &&
+        (f.method == null || f.method === method) &&
+        (f.pathPattern?.test(parsed.pathname) ?? true),
+    );
+    if (failure != null) {
+      failure.times -= 1;
+      return injected(failure.status);
+    }
+    if (parsed.pathname.startsWith("/api/v3/")) {
+      return { status: 410, body: { error: "API V3 is no longer supported. Use API V4 instead." } };
+    }
+    if (!parsed.pathname.startsWith("/api/v4/")) return routeNotFound();
+    const apiPath = parsed.pathname.slice("/api/v4".length);
+    for (const candidate of ROUTES) {
+      if (candidate.method !== method || (candidate.edition === "ee" && context.edition !== "ee")) continue;
+      const match = candidate.pattern.exec(apiPath);
+      if (match == null) continue;
+      const rawPath = { ...match.groups };
+      const path = Object.fromEntries(Object.entries(rawPath).map(([k, v]) => [k, safeDecode(v)]));
+      const body = parseBody(req.headers["content-type"], raw);
+      if (body === "invalid")
+        return { status: 400, body: { error: "The provided content-type is not supported." } };
+      try {
+        const caller = authenticate(
+          store,
+          { headers: req.headers, query: parsed.searchParams, method },
+          candidate.scopes,
+          at,
+        );
+        return await candidate.handle({
+          sandbox: context,
+          caller,
+          params: mergeParams(parsed.searchParams, body),
+          path,
+          rawPath,
+          method,
+          headers: req.headers,
+          query: parsed.searchParams,
+          endpoint: `${context.webUrl}/api/v4${apiPath}`,
+          now: at,
+        });
+      } catch (error) {
+        if (error instanceof ApiError) return error.reply;
+        return { status: 500, body: { message: "500 Internal Server Error" } };
+      }
+    }
+    // Unknown paths and known paths with another method both reach Grape's catch-all.
+    return routeNotFound();
+  }
+
+  const server = createServer((req, res) => {
+    serve(req).then(
+      ({ reply, authHeader, path }) => {
+        requests.push({ method: req.method ?? "GET", path, status: reply.status, authHeader });
+        send(res, reply);
+      },
+      (error: unknown) => {
+        res.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  context.webUrl = url;
+  context.gitUrl = options.gitUrl ?? url;
+
+  return {
+    url,
+    requests,
+    syncRequests: store.syncRequests,
+    addUser: (username, opts) => seedUser(store, username, opts),
+    addToken: (user, opts) => seedToken(store, user, opts, now()),
+    addGroup: (path, opts) => seedGroup(store, path, opts),
+    addProject: (ns, path, opts = {}) => seedProject(store, ns, path, opts, now()),
+    addMember: (path, username, level) => seedMember(store, path, username, level),
+    setProtectedBranch: (projectPath, name, opts = {}) => seedProtectedBranch(store, projectPath, name, opts),
+    addRemoteMirror: (projectPath, attrs) => seedRemoteMirror(store, projectPath, attrs, now()),
+    setMirrorState: (projectPath, mirrorId, patch) => patchMirrorState(store, projectPath, mirrorId, patch),
+    rateLimit(config) {
+      throttle = config == null ? undefined : createThrottle(config);
+    },
+    injectFailure(failure) {
+      failures.push({ ...failure });
+    },
+    latency(ms) {
+      delayMs = ms;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+    },
+  };
+}
+
+// A 500 is Rails' JSON; 502/503 come from the proxy in front of Rails, as HTML.
+function injected(status: 500 | 502 | 503): Reply {
+  if (status === 500) return { status, body: { message: "500 Internal Server Error" } };
+  const text = `<html><body><h1>${status === 502 ? "502 Bad Gateway" : "503 Service Unavailable"}</h1></body></html>\n`;
+  return { status, text: { content: text, contentType: "text/html" } };
+}
+
+function safeDecode(value: string | undefined): string {
+  try {
+    return decodeURIComponent(value ?? "");
+  } catch {
+    return value ?? "";
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = { ...reply.headers };
+  let payload = "";
+  if (reply.text != null) {
+    headers["content-type"] = reply.text.contentType;
+    payload = reply.text.content;
+  } else if (reply.body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(reply.body);
+  }
+  headers["content-length"] = String(Buffer.byteLength(payload));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}

@@ -1,0 +1,217 @@
+/**
+ * Proxies from `http_proxy`, `https_proxy` and `no_proxy` reach git: ci-mirror passes its
+ * environment on to git, and git's libcurl reads the proxy settings from there. (libcurl takes
+ * `http_proxy` in lower case only; `HTTP_PROXY` is ignored because a CGI environment can carry one
+ * from a request header. Hence the lower-case names here.)
+ *
+ * Loopback and proxies: libcurl (7.88 when this was written) has no built-in exception for
+ * loopback addresses. With `http_proxy` set, it sends requests for `http://127.0.0.1:…` (and
+ * `http://localhost:…`) to the proxy like any other (`GIT_TRACE_CURL=1` shows "Connected to
+ * 127.0.0.1 port <proxy port>" and an absolute-URI request line), and only `no_proxy` makes it
+ * connect directly. So both the git server and the proxy can stay on 127.0.0.1, and the tests can
+ * tell the two cases apart: with the proxy, every request the server answered was one the proxy
+ * forwarded; with `no_proxy=127.0.0.1`, the proxy sees nothing. Should a libcurl ever skip the
+ * proxy for loopback by itself, the first test fails rather than passing without proving anything.
+ */
+import { Agent, createServer, request } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { buildRepo, listRefs } from "./helpers/fixtures.ts";
+import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+
+const server = useGitServer();
+
+interface ProxiedRequest {
+  method: string;
+  /** The absolute URI the client asked the proxy for. */
+  url: string;
+  authorization: string | undefined;
+  /** Status the proxy passed back; 0 until the server answered. */
+  status: number;
+}
+
+interface ForwardProxy {
+  /** `http://127.0.0.1:<port>`, for `http_proxy`. */
+  url: string;
+  readonly requests: ProxiedRequest[];
+  /** `host:port` of every CONNECT (https://) request; each tunnel is refused. */
+  readonly tunnels: string[];
+  close(): Promise<void>;
+}
+
+// Headers about one connection, not about the request: a proxy must not pass them on.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+}
+
+/**
+ * A forward proxy for plain http:// on 127.0.0.1, as a client sees one: it takes absolute-URI
+ * requests and streams them to the origin and back. It only forwards to 127.0.0.1, so a test
+ * cannot reach anything else through it.
+ */
+async function startForwardProxy(): Promise<ForwardProxy> {
+  // Its own agent, so closing the proxy leaves no pooled connection to the git server behind.
+  const agent = new Agent({ keepAlive: false });
+  const requests: ProxiedRequest[] = [];
+  const proxy = createServer((req, res) => {
+    const target = URL.canParse(req.url ?? "") ? new URL(req.url ?? "") : undefined;
+    if (target?.protocol !== "http:" || target.hostname !== "127.0.0.1") {
+      res.writeHead(400).end("this proxy takes absolute http://127.0.0.1 URIs only\n");
+      return;
+    }
+    const record: ProxiedRequest = {
+      method: req.method ?? "GET",
+      url: target.href,
+      authorization: req.headers.authorization,
+      status: 0,
+    };
+    requests.push(record);
+    const outbound = request(
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        method: req.method,
+        path: `${target.pathname}${target.search}`,
+        headers: endToEnd(req.headers),
+        agent,
+      },
+      (answer) => {
+        record.status = answer.statusCode ?? 0;
+        res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+        pipeline(answer, res).catch(() => res.destroy());
+      },
+    );
+    outbound.on("error", () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    pipeline(req, outbound).catch(() => outbound.destroy());
+  });
+  const tunnels: string[] = [];
+  proxy.on("connect", (req: IncomingMessage, socket: Duplex) => {
+    tunnels.push(req.url ?? "");
+    // There is no TLS server to tunnel to; the request alone shows whom git asked.
+    socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    tunnels,
+    close: async () => {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      agent.destroy();
+    },
+  };
+}
+
+async function proxyForThisTest(): Promise<ForwardProxy> {
+  const proxy = await startForwardProxy();
+  onTestFinished(() => proxy.close());
+  return proxy;
+}
+
+async function pair() {
+  const name = uniqueName("p");
+  const upstream = await server().createRepo(`up/${name}`);
+  await buildRepo(upstream, { commits: 3, branches: 2, tags: 2 });
+  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
+  return {
+    name,
+    upstream,
+    target,
+    source: server().repoUrl(`up/${name}`),
+    targetUrl: server().repoUrl(`mirror/${name}`),
+  };
+}
+
+/** The token of a Basic `Authorization` header, whatever user name it was sent with. */
+function basicPassword(header: string | undefined): string | undefined {
+  const match = /^Basic (?<encoded>\S+)$/.exec(header ?? "");
+  if (match?.groups?.["encoded"] == null) return undefined;
+  const decoded = Buffer.from(match.groups["encoded"], "base64").toString("utf8");
+  return decoded.slice(decoded.indexOf(":") + 1);
+}
+
+describe("sync behind a proxy", () => {
+  it("sends every git request through http_proxy, with the token still attached", async () => {
+    const repos = await pair();
+    const proxy = await proxyForThisTest();
+    const ws = await workspace({ http_proxy: proxy.url });
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    server().resetStats();
+
+    const run = await ws.sync("--all");
+
+    expect(run.code).toBe(0);
+    expect(await listRefs(repos.target)).toEqual(await listRefs(repos.upstream));
+    const toUpstream = proxy.requests.filter((proxied) => proxied.url.includes(`/up/${repos.name}.git/`));
+    const toTarget = proxy.requests.filter((proxied) => proxied.url.includes(`/mirror/${repos.name}.git/`));
+    expect(toUpstream.some((proxied) => proxied.url.includes("git-upload-pack"))).toBe(true);
+    expect(toTarget.some((proxied) => proxied.url.includes("git-receive-pack"))).toBe(true);
+    // Nothing went around the proxy: the server answered exactly the requests the proxy forwarded.
+    expect(toUpstream.length + toTarget.length).toBe(proxy.requests.length);
+    expect(server().requests.length).toBe(proxy.requests.length);
+    // Each side's own token went through the proxy and was accepted: no 401 on the way.
+    expect(toUpstream.map((proxied) => basicPassword(proxied.authorization))).toEqual(
+      toUpstream.map(() => UPSTREAM_TOKEN),
+    );
+    expect(toTarget.map((proxied) => basicPassword(proxied.authorization))).toEqual(
+      toTarget.map(() => TARGET_TOKEN),
+    );
+    expect(proxy.requests.every((proxied) => proxied.status >= 200 && proxied.status < 300)).toBe(true);
+  });
+
+  it("goes direct for hosts in no_proxy, and the proxy sees nothing", async () => {
+    const repos = await pair();
+    const proxy = await proxyForThisTest();
+    const ws = await workspace({ http_proxy: proxy.url, no_proxy: "127.0.0.1" });
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    server().resetStats();
+
+    const run = await ws.sync("--all");
+
+    expect(run.code).toBe(0);
+    expect(await listRefs(repos.target)).toEqual(await listRefs(repos.upstream));
+    expect(server().requests.length).toBeGreaterThan(0);
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it("asks https_proxy for a tunnel to an https:// host", async () => {
+    const repos = await pair();
+    const proxy = await proxyForThisTest();
+    const ws = await workspace({ https_proxy: proxy.url });
+    // The git server speaks plain HTTP, so nothing could answer this URL directly either.
+    const httpsSource = repos.source.replace(/^http:/, "https:");
+    const authority = new URL(httpsSource).host;
+    await ws.configure([{ name: repos.name, source: httpsSource, target: repos.targetUrl }]);
+    server().resetStats();
+
+    const run = await ws.sync("--all", "--retries", "1");
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("CONNECT");
+    expect(proxy.tunnels).toContain(authority);
+    expect(proxy.tunnels.every((tunnel) => tunnel === authority)).toBe(true);
+    // The refused tunnel was the only way in: the upstream was never reached.
+    expect(server().requests.some((recorded) => recorded.repo === `up/${repos.name}`)).toBe(false);
+    expect(await listRefs(repos.target)).toEqual(new Map());
+  });
+});
