@@ -10,7 +10,6 @@ import { cpus, freemem, totalmem, release, platform } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import { buildRepo, largeRepoSpec, listRefs, tempDir } from "../test/helpers/fixtures.ts";
 import type { RepoSpec } from "../test/helpers/fixtures.ts";
 import { gnuTimeAvailable, runProcess, tail } from "./lib/proc.ts";
@@ -25,6 +24,7 @@ import {
   prepareSteady,
 } from "./lib/scenarios.ts";
 import type { ScenarioResult } from "./lib/scenarios.ts";
+import { startServerProcess } from "./lib/server-process.ts";
 import { formatBytes, formatKb, formatMs, formatRatio, ratio, renderTable } from "./lib/stats.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN } from "./lib/world.ts";
 import type { BenchWorld } from "./lib/world.ts";
@@ -63,10 +63,10 @@ async function main(): Promise<void> {
   const path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   // The same bare environment for ci-mirror and for the baselines: no user or system git config.
   const base: Env = { PATH: path, HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
-  const server = await startGitServer({
-    root: join(scratch.path, "server"),
-    tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write" },
-  });
+  const server = await startServerProcess(
+    { root: join(scratch.path, "server"), tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write" } },
+    PROJECT,
+  );
   const world: BenchWorld = {
     server,
     root: join(scratch.path, "work"),
@@ -207,10 +207,12 @@ function render(
     const ci = scenario.rows.find((row) => row.tool === "ci-mirror");
     if (ci?.timings != null && ci.medianMs != null) {
       const t = ci.timings;
+      const phases = `list ${t.listMs}, fetch ${t.fetchMs}, lfs ${t.lfsMs}, push ${t.pushMs}, mirror total ${t.totalMs}`;
       out.push(
-        `  ci-mirror phases (median ms, from --report): list ${t.listMs}, fetch ${t.fetchMs}, lfs ${t.lfsMs}, ` +
-          `push ${t.pushMs}, mirror total ${t.totalMs}; process wall ${Math.round(ci.medianMs)} ` +
-          `(start-up, config, lock, report ~${Math.max(0, Math.round(ci.medianMs - t.totalMs))})`,
+        scenario.timingsSummed === true
+          ? `  ci-mirror phases (median ms, from --report, summed over all mirrors): ${phases}`
+          : `  ci-mirror phases (median ms, from --report): ${phases}; process wall ${Math.round(ci.medianMs)}, ` +
+              `so ~${Math.max(0, Math.round(ci.medianMs - t.totalMs))} outside the mirror (start-up, config, lock, report)`,
       );
     }
     if (scenario.target != null) {

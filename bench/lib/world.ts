@@ -2,10 +2,10 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import type { RunReport } from "../../src/core/result.ts";
-import type { GitServer } from "../../src/sandbox/git-http-server.ts";
 import { listRefs } from "../../test/helpers/fixtures.ts";
 import { runNodeMeasured, runProcess, tail } from "./proc.ts";
 import type { Env, ProcessRun } from "./proc.ts";
+import type { BenchServer } from "./server-process.ts";
 import type { Sample } from "./stats.ts";
 
 export const UPSTREAM_TOKEN = "bench-upstream-read-token";
@@ -13,7 +13,7 @@ export const TARGET_TOKEN = "bench-target-write-token";
 
 /** Everything the scenarios share: one server, one scratch tree, one environment for every process. */
 export interface BenchWorld {
-  server: GitServer;
+  server: BenchServer;
   /** Scratch directory for clones, caches, configs and reports. */
   root: string;
   /** The built CLI bundle. */
@@ -109,8 +109,18 @@ export async function timeCiMirror(world: BenchWorld, cwd: string, args: readonl
 }
 
 /** Run the bundle with no report: for commands that write none, such as `--version`. */
-export async function runCli(world: BenchWorld, cwd: string, args: readonly string[]): Promise<Sample> {
-  const measured = await runNodeMeasured(world.cli, args, {
+export function runCli(world: BenchWorld, cwd: string, args: readonly string[]): Promise<Sample> {
+  return runNode(world, cwd, world.cli, args);
+}
+
+/** Run Node on a script (or `-e`), measured the same way as the CLI: what Node itself costs. */
+export async function runNode(
+  world: BenchWorld,
+  cwd: string,
+  script: string,
+  args: readonly string[],
+): Promise<Sample> {
+  const measured = await runNodeMeasured(script, args, {
     cwd,
     env: world.cliEnv,
     scratchFile: join(cwd, `rss-${++scratchCounter}`),
@@ -152,9 +162,9 @@ export async function withUpstreamBytes(
   upstream: string,
   run: () => Promise<Sample>,
 ): Promise<Sample> {
-  world.server.resetStats();
+  await world.server.resetStats();
   const sample = await run();
-  return { ...sample, upstreamBytes: world.server.stats(upstream).uploadPackBytesSent };
+  return { ...sample, upstreamBytes: (await world.server.stats(upstream)).uploadPackBytesSent };
 }
 
 /**

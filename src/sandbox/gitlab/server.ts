@@ -172,6 +172,7 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
       const rawPath = { ...match.groups };
       const path = Object.fromEntries(Object.entries(rawPath).map(([k, v]) => [k, safeDecode(v)]));
       const body = parseBody(req.headers["content-type"], raw);
+      // The notes do not give GitLab's answer to a malformed JSON body; this wording is the sandbox's own.
       if (body === "invalid")
         return { status: 400, body: { error: "The provided content-type is not supported." } };
       try {
