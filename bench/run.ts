@@ -42,7 +42,7 @@ const UPSTREAM = "big-upstream";
 const BIG_SPEC: Readonly<RepoSpec> = { ...largeRepoSpec, pullRefs: 0, mergeRequestRefs: 0 };
 
 // Median of this many runs per contender; sized to keep the whole bench near five minutes on two cores.
-const DEFAULT_REPS = { cold: 3, noop: 5, incremental: 3, warm: 3, fleet: 3 };
+const DEFAULT_REPS = { cold: 3, noop: 7, incremental: 5, warm: 5, fleet: 3 };
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -84,7 +84,9 @@ async function main(): Promise<void> {
     await server.createRepo(UPSTREAM, { flavor: "plain" });
     await buildRepo(server.repoPath(UPSTREAM), BIG_SPEC);
     const upstream = await describeUpstream(world);
-    log(`  ${upstream.refs} refs, pack ${formatBytes(upstream.packBytes)}, built in ${formatMs(performance.now() - buildStarted)}`);
+    log(
+      `  ${upstream.refs} refs, pack ${formatBytes(upstream.packBytes)}, built in ${formatMs(performance.now() - buildStarted)}`,
+    );
 
     const scenarios: ScenarioResult[] = [];
     log("scenario 1: cold mirror");
@@ -111,7 +113,13 @@ async function main(): Promise<void> {
     await writeFile(
       RESULTS,
       `${JSON.stringify(
-        { startedAt: new Date(Date.now() - durationMs).toISOString(), durationMs, environment, upstream, scenarios },
+        {
+          startedAt: new Date(Date.now() - durationMs).toISOString(),
+          durationMs,
+          environment,
+          upstream,
+          scenarios,
+        },
         null,
         2,
       )}\n`,
@@ -218,11 +226,20 @@ function render(
     if (scenario.target != null) {
       const verdict = scenario.target.pass ? "PASS" : "MISS  <<<";
       out.push(`  target: ${scenario.target.text}: ${formatRatio(scenario.target.value)} -> ${verdict}`);
-      summary.push([scenario.title, scenario.target.text, formatRatio(scenario.target.value), scenario.target.pass ? "PASS" : "MISS"]);
+      summary.push([
+        scenario.title,
+        scenario.target.text,
+        formatRatio(scenario.target.value),
+        scenario.target.pass ? "PASS" : "MISS",
+      ]);
     }
     for (const note of scenario.notes) out.push(`  note: ${note}`);
   }
-  out.push("", "== Targets ==", ...renderTable(["scenario", "target", "measured", "verdict"], summary).map((line) => `  ${line}`));
+  out.push(
+    "",
+    "== Targets ==",
+    ...renderTable(["scenario", "target", "measured", "verdict"], summary).map((line) => `  ${line}`),
+  );
   out.push("", `total bench time: ${formatMs(durationMs)}`);
   return out;
 }
@@ -244,7 +261,9 @@ function log(line: string): void {
 try {
   await main();
 } catch (error) {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   // A broken bench (not a missed target) is an error worth a non-zero exit.
   process.exitCode = 1;
 }

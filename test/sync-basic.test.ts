@@ -2,7 +2,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
-import { buildRepo, commitOnBranch, git, listRefs } from "./helpers/fixtures.ts";
+import { buildRepo, commitOnBranch, forceBranch, git, listRefs } from "./helpers/fixtures.ts";
 import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 const server = useGitServer();
@@ -194,24 +194,39 @@ describe("sync", () => {
     expect(run.stdout).toMatch(/would-create\s+refs\/heads\/main/);
   });
 
-  it("pushes many refs in batches, the default branch first", async () => {
+  it("pushes many new refs with one glob push after the default branch, and forced ones in batches", async () => {
     const repos = await pair({ branches: 120, tags: 30, pullRefs: 0, mergeRequestRefs: 0 });
     const ws = await workspace();
     await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    const receivePacks = () =>
+      server().requests.filter(
+        (request) =>
+          request.repo === `mirror/${repos.name}` &&
+          request.method === "POST" &&
+          request.service === "git-receive-pack",
+      ).length;
     server().resetStats();
 
-    const run = await ws.sync("--all", "--batch-size", "50");
+    const first = await ws.sync("--all", "--batch-size", "50");
 
-    expect(run.code).toBe(0);
+    expect(first.code).toBe(0);
     expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
-    const pushes = server().requests.filter(
-      (request) =>
-        request.repo === `mirror/${repos.name}` &&
-        request.method === "POST" &&
-        request.service === "git-receive-pack",
-    );
-    // main alone, then 150 refs in batches of 50.
-    expect(pushes.length).toBe(4);
+    // main alone, then the other 149 refs in one glob push.
+    expect(receivePacks()).toBe(2);
+
+    const rewritten = repos.built.branches.filter((branch) => branch !== "main")
+      .slice(0, 110);
+    for (const branch of rewritten) await forceBranch(repos.upstream, branch);
+    server().resetStats();
+
+    const second = await ws.sync("--all", "--batch-size", "50", "--report", "forced.json");
+
+    expect(second.code).toBe(0);
+    expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
+    const report = JSON.parse(await readFile(join(ws.dir, "forced.json"), "utf8")) as RunReport;
+    expect(report.mirrors[0]?.counts.forced).toBe(110);
+    // 110 named, leased updates in batches of 50.
+    expect(receivePacks()).toBe(3);
   });
 
   it("syncs several mirrors concurrently and reports them in config order", async () => {

@@ -184,21 +184,23 @@ describe("rejections on the target", () => {
   });
 
   it("isolates the ref a hook declined inside a batch, so the rest of the batch lands", async () => {
-    const s = await mirrored({ protectedBranches: ["fix/*"] });
-    await forceBranch(s.upstream, "fix/c");
-    const a = await commitOnBranch(s.upstream, "feature/a", { "a.txt": "a\n" });
-    const b = await commitOnBranch(s.upstream, "feature/b", { "b.txt": "b\n" });
+    const s = await mirrored({ protectedBranches: ["fix/*"], extra: ["max_deletions: 100%"] });
+    for (const ref of ["refs/heads/feature/a", "refs/heads/feature/b", "refs/heads/fix/c"]) {
+      await deleteRef(s.upstream, ref);
+    }
 
     const run = await s.ws.sync("--all", "--report", "r.json");
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("one by one");
+    expect(run.stderr).toContain("declined a batch of 3; pushing 3 refs one by one");
     const after = await listRefs(s.target);
-    expect(after.get("refs/heads/feature/a")).toBe(a);
-    expect(after.get("refs/heads/feature/b")).toBe(b);
+    expect(after.has("refs/heads/feature/a")).toBe(false);
+    expect(after.has("refs/heads/feature/b")).toBe(false);
+    expect(after.has("refs/heads/fix/c")).toBe(true);
     const refs = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs;
-    expect(refs.filter((ref) => ref.outcome === "rejected").map((ref) => ref.ref)).toEqual([
-      "refs/heads/fix/c",
+    const rejected = refs.filter((ref) => ref.outcome === "rejected");
+    expect(rejected.map((ref) => [ref.ref, ref.reason])).toEqual([
+      ["refs/heads/fix/c", "protected branch: the target does not allow deleting it"],
     ]);
   });
 

@@ -111,7 +111,12 @@ function mirrorRun(
   };
 }
 
-async function ciSync(world: BenchWorld, dir: string, mirrors: MirrorEntry[], extra: string[]): Promise<Sample> {
+async function ciSync(
+  world: BenchWorld,
+  dir: string,
+  mirrors: MirrorEntry[],
+  extra: string[],
+): Promise<Sample> {
   const config = await writeConfig(dir, mirrors);
   return timeCiMirror(world, dir, ["sync", "--config", config, "--cache-dir", join(dir, "cache"), ...extra]);
 }
@@ -157,13 +162,21 @@ function timeTarget(rows: Row[], limit: number): TargetCheck {
 
 export async function coldMirror(world: BenchWorld, upstream: string, reps: number): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(upstream);
-  const mirrors = (targetUrl: string): MirrorEntry[] => [{ name: MIRROR, source: upstreamUrl, target: targetUrl }];
+  const mirrors = (targetUrl: string): MirrorEntry[] => [
+    { name: MIRROR, source: upstreamUrl, target: targetUrl },
+  ];
   const rows = await measure(
     [
       mirrorRun(world, "cold", upstream, undefined, {
         tool: "ci-mirror",
         label: "ci-mirror sync (empty cache)",
         run: (dir, targetUrl) => ciSync(world, dir, mirrors(targetUrl), ["--mirror", MIRROR]),
+      }),
+      mirrorRun(world, "cold", upstream, undefined, {
+        tool: "info",
+        label: "info: ci-mirror sync --batch-size 1000",
+        run: (dir, targetUrl) =>
+          ciSync(world, dir, mirrors(targetUrl), ["--mirror", MIRROR, "--batch-size", "1000"]),
       }),
       mirrorRun(world, "cold", upstream, undefined, {
         tool: "naive",
@@ -201,6 +214,7 @@ export async function coldMirror(world: BenchWorld, upstream: string, reps: numb
       "ci-mirror": "sync --mirror big with a fresh --cache-dir into a new empty target",
       naive: "git clone --mirror <upstream>; git push --mirror <target>",
       raw: "git clone --mirror <upstream>; git push <target> refs/heads/* refs/tags/* (one push)",
+      info: "ci-mirror as above with --batch-size 1000: the default branch, then all other refs in one push",
     },
     rows,
     (r) => timeTarget(r, 1.1),
@@ -261,7 +275,15 @@ export async function prepareSteady(world: BenchWorld, upstream: string): Promis
     { name: MIRROR, source: world.server.repoUrl(upstream), target: world.server.repoUrl(target) },
   ]);
   const cache = join(workspace, "cache");
-  const first = await timeCiMirror(world, workspace, ["sync", "--config", config, "--mirror", MIRROR, "--cache-dir", cache]);
+  const first = await timeCiMirror(world, workspace, [
+    "sync",
+    "--config",
+    config,
+    "--mirror",
+    MIRROR,
+    "--cache-dir",
+    cache,
+  ]);
   const synced = await checked(world, upstream, target, first);
   if (!synced.ok) throw new Error(`bench setup: first sync failed: ${synced.error ?? "?"}`);
   const clone = join(workspace, "mirror.git");
@@ -272,8 +294,10 @@ export async function prepareSteady(world: BenchWorld, upstream: string): Promis
 export async function noOp(world: BenchWorld, steady: Steady, reps: number): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(steady.upstream);
   const targetUrl = world.server.repoUrl(steady.target);
-  const counted = (sample: () => Promise<Sample>): (() => Promise<Sample>) => () =>
-    withUpstreamBytes(world, steady.upstream, sample);
+  const counted =
+    (sample: () => Promise<Sample>): (() => Promise<Sample>) =>
+    () =>
+      withUpstreamBytes(world, steady.upstream, sample);
   const contenders: Contender[] = [
     {
       tool: "ci-mirror",
@@ -357,7 +381,12 @@ export async function changeUpstream(world: BenchWorld, upstream: string): Promi
   const path = world.server.repoPath(upstream);
   const before = await listRefs(path);
   for (let i = 1; i <= 3; i++) {
-    await commitOnBranch(path, "main", { [`data/incoming-${i}.bin`]: noise(`main-${i}`, 10_000) }, `incoming ${i}`);
+    await commitOnBranch(
+      path,
+      "main",
+      { [`data/incoming-${i}.bin`]: noise(`main-${i}`, 10_000) },
+      `incoming ${i}`,
+    );
   }
   await commitOnBranch(path, "branch-000", { "data/branch-fix.bin": noise("branch-000", 10_000) });
   await commitOnBranch(path, "feature/topic-001", { "data/topic-fix.bin": noise("topic-001", 10_000) });
@@ -367,7 +396,10 @@ export async function changeUpstream(world: BenchWorld, upstream: string): Promi
 
   const tips = [...new Set(after.values())];
   const old = [...new Set(before.values())].map((sha) => `^${sha}`);
-  const objects = await git(["rev-list", "--objects", "--stdin"], { cwd: path, input: `${[...tips, ...old].join("\n")}\n` });
+  const objects = await git(["rev-list", "--objects", "--stdin"], {
+    cwd: path,
+    input: `${[...tips, ...old].join("\n")}\n`,
+  });
   const pack = await runProcess("git", ["pack-objects", "--stdout", "--quiet"], {
     cwd: path,
     env: world.gitEnv,
@@ -405,7 +437,9 @@ export async function incrementalNoCache(
   reps: number,
 ): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(steady.upstream);
-  const mirrors = (targetUrl: string): MirrorEntry[] => [{ name: MIRROR, source: upstreamUrl, target: targetUrl }];
+  const mirrors = (targetUrl: string): MirrorEntry[] => [
+    { name: MIRROR, source: upstreamUrl, target: targetUrl },
+  ];
   const rows = await measure(
     [
       mirrorRun(world, "inc", steady.upstream, steady.target, {
@@ -478,7 +512,9 @@ export async function incrementalWarm(
   reps: number,
 ): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(steady.upstream);
-  const mirrors = (targetUrl: string): MirrorEntry[] => [{ name: MIRROR, source: upstreamUrl, target: targetUrl }];
+  const mirrors = (targetUrl: string): MirrorEntry[] => [
+    { name: MIRROR, source: upstreamUrl, target: targetUrl },
+  ];
   const copyClone = (dir: string): Promise<void> => copyDir(world, steady.clone, join(dir, "mirror.git"));
   const rows = await measure(
     [
@@ -510,7 +546,10 @@ export async function incrementalWarm(
           const clone = join(dir, "mirror.git");
           return timeGitJobs(world, [
             [
-              upstreamGit(["fetch", "--quiet", "--no-tags", "--prune", upstreamUrl, ...HEADS_AND_TAGS], clone),
+              upstreamGit(
+                ["fetch", "--quiet", "--no-tags", "--prune", upstreamUrl, ...HEADS_AND_TAGS],
+                clone,
+              ),
               targetGit(["push", "--quiet", targetUrl, ...HEADS_AND_TAGS], clone),
             ],
           ]);
@@ -562,7 +601,16 @@ export async function fleet(world: BenchWorld, reps: number): Promise<ScenarioRe
     })),
   );
   const cache = join(workspace, "cache");
-  const ciArgs = ["sync", "--config", config, "--all", "--concurrency", String(FLEET_CONCURRENCY), "--cache-dir", cache];
+  const ciArgs = [
+    "sync",
+    "--config",
+    config,
+    "--all",
+    "--concurrency",
+    String(FLEET_CONCURRENCY),
+    "--cache-dir",
+    cache,
+  ];
   const first = await timeCiMirror(world, workspace, ciArgs);
   if (!first.ok) throw new Error(`bench setup: first fleet sync failed: ${first.error ?? "?"}`);
   for (const name of names) {
@@ -576,7 +624,13 @@ export async function fleet(world: BenchWorld, reps: number): Promise<ScenarioRe
       cloneLimit(() =>
         mustGit(
           world,
-          upstreamGit(["clone", "--mirror", "--quiet", world.server.repoUrl(`fleet-up-${name}`), clones.get(name) ?? ""]),
+          upstreamGit([
+            "clone",
+            "--mirror",
+            "--quiet",
+            world.server.repoUrl(`fleet-up-${name}`),
+            clones.get(name) ?? "",
+          ]),
         ),
       ),
     ),
@@ -595,7 +649,11 @@ export async function fleet(world: BenchWorld, reps: number): Promise<ScenarioRe
   });
   const rows = await measure(
     [
-      { tool: "ci-mirror", label: "ci-mirror sync --all -j 8", sample: () => timeCiMirror(world, workspace, ciArgs) },
+      {
+        tool: "ci-mirror",
+        label: "ci-mirror sync --all -j 8",
+        sample: () => timeCiMirror(world, workspace, ciArgs),
+      },
       {
         tool: "naive",
         label: "naive: 50x (remote update -p + push --mirror), 8 at a time",

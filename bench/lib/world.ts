@@ -189,7 +189,11 @@ export async function removeServerRepo(world: BenchWorld, name: string): Promise
  * A fast run that mirrored the wrong thing is no result: after each run the target's branches
  * and tags must equal the upstream's. Returns what differs, or undefined.
  */
-export async function mirrorMismatch(world: BenchWorld, upstream: string, target: string): Promise<string | undefined> {
+export async function mirrorMismatch(
+  world: BenchWorld,
+  upstream: string,
+  target: string,
+): Promise<string | undefined> {
   const want = headsAndTags(await listRefs(world.server.repoPath(upstream)));
   const have = headsAndTags(await listRefs(world.server.repoPath(target)));
   const wrong = [...want].filter(([ref, sha]) => have.get(ref) !== sha).map(([ref]) => ref);

@@ -1,10 +1,7 @@
 import { ConfigError, isToolError, type ExitCode } from "../errors/tool-error.ts";
-import { formatIssues } from "../config/index.ts";
+import { formatIssues } from "../config/format-issues.ts";
 import { Redactor } from "../output/redact.ts";
 import { buildParser, type Invocation } from "./parser.ts";
-import { runDemo } from "./commands/demo.ts";
-import { runSync } from "./commands/sync.ts";
-import { runValidate } from "./commands/validate.ts";
 import type { CliWorld } from "./world.ts";
 
 /**
@@ -26,13 +23,15 @@ export async function main(argv: readonly string[], world: CliWorld): Promise<Ex
     if (invocation == null) return 0;
     // yargs types each command's args in its builder; the handler hands them over untyped.
     const args = invocation.args as never;
+    // Each command's implementation is loaded only when it runs: `--help`, `--version` and a
+    // no-op scheduled sync should not pay for modules they never use.
     switch (invocation.command) {
       case "sync":
-        return await runSync(args, world);
+        return await (await import("./commands/sync-run.ts")).runSync(args, world);
       case "validate":
-        return await runValidate(args, world);
+        return await (await import("./commands/validate-run.ts")).runValidate(args, world);
       case "demo":
-        return await runDemo(args, world);
+        return await (await import("./commands/demo.ts")).runDemo(args, world);
     }
   } catch (error) {
     return renderError(error, world, debug);

@@ -1,6 +1,6 @@
 import { UPSTREAM_NS } from "../git/cache-repo.ts";
 import { listRemoteRefs } from "../git/ls-remote.ts";
-import { pushRefs, type PushResult, type RefUpdate } from "../git/push.ts";
+import { pushNamespace, pushRefs, type PushResult, type RefUpdate } from "../git/push.ts";
 import { GitError } from "../errors/git-error.ts";
 import { withRetry } from "../util/retry.ts";
 import type { PlannedRef } from "./plan.ts";
@@ -11,9 +11,20 @@ import { describe } from "./update-cache.ts";
 /**
  * Push the planned changes so that one bad ref cannot block the rest: the default branch alone
  * and first (an empty GitLab project takes its default branch from the first push), then
- * branches, tags, and deletions last, in batches. GitLab checks a whole push in one pre-receive
- * run, so when a hook declines a batch, its refs are pushed again one by one to find the culprit.
+ * creations and fast-forwards, then forced updates, then deletions, in batches. GitLab checks a
+ * whole push in one pre-receive run, so when a hook declines a batch, its refs are pushed again
+ * one by one to find the culprit.
  */
+interface Group {
+  refs: PlannedRef[];
+  /** Push `refs/upstream/*` by glob instead of naming each ref (see pushNamespace). */
+  glob: boolean;
+}
+
+// git matches each named refspec against every local ref; past this many refs, one glob push of
+// the whole cache namespace is seconds faster than batches of names.
+const GLOB_PUSH_THRESHOLD = 50;
+
 export async function pushChanges(
   git: MirrorGit,
   targetUrl: string,
@@ -23,61 +34,71 @@ export async function pushChanges(
   world: SyncWorld,
 ): Promise<RefReport[]> {
   const reports: RefReport[] = [];
-  for (const batch of batches(order(changes, defaultBranch), settings.batchSize)) {
-    const results = await pushBatch(git, targetUrl, batch, settings, world);
+  for (const group of groups(changes, defaultBranch, settings.batchSize)) {
+    const results = await pushGroup(git, targetUrl, group, settings, world);
     const declined = results.filter(
-      (result) => result.status === "rejected" && /hook declined/.test(result.summary),
+      (result) =>
+        result.status === "rejected" &&
+        /hook declined/.test(result.summary) &&
+        group.refs.some((ref) => ref.ref === result.ref),
     );
     const retried = new Map<string, PushResult>();
-    if (batch.length > 1 && declined.length > 0) {
+    if (group.refs.length > 1 && declined.length > 0) {
       world.log(
-        `the target's hook declined a batch of ${batch.length}; pushing ${declined.length} refs one by one`,
+        `the target's hook declined a batch of ${group.refs.length}; pushing ${declined.length} refs one by one`,
       );
       for (const result of declined) {
-        const planned = batch.find((ref) => ref.ref === result.ref);
+        const planned = group.refs.find((ref) => ref.ref === result.ref);
         if (planned == null) continue;
-        const [single] = await pushBatch(git, targetUrl, [planned], settings, world);
+        const [single] = await pushGroup(git, targetUrl, { refs: [planned], glob: false }, settings, world);
         if (single != null) retried.set(single.ref, single);
       }
     }
-    for (const planned of batch) {
-      const result = retried.get(planned.ref) ?? results.find((candidate) => candidate.ref === planned.ref);
-      reports.push(toReport(planned, result));
+    const byRef = new Map(results.map((result) => [result.ref, result]));
+    for (const planned of group.refs) {
+      reports.push(toReport(planned, retried.get(planned.ref) ?? byRef.get(planned.ref)));
     }
   }
   return reports;
 }
 
-function order(changes: readonly PlannedRef[], defaultBranch: string | undefined): PlannedRef[] {
-  const rank = (ref: PlannedRef): number => {
-    if (ref.kind === "delete") return 3;
-    if (ref.ref === defaultBranch) return 0;
-    return ref.ref.startsWith("refs/heads/") ? 1 : 2;
-  };
-  return [...changes].sort((a, b) => rank(a) - rank(b) || a.ref.localeCompare(b.ref));
-}
-
-function batches(ordered: readonly PlannedRef[], size: number): PlannedRef[][] {
-  const out: PlannedRef[][] = [];
-  let rest = [...ordered];
-  // The default branch (rank 0) is never batched with anything.
-  if (
-    rest[0] != null &&
-    rest[0].kind !== "delete" &&
-    rest.length > 1 &&
-    !rest[0].ref.startsWith("refs/tags/")
-  ) {
-    out.push([rest[0]]);
-    rest = rest.slice(1);
-  }
-  for (let i = 0; i < rest.length; i += size) out.push(rest.slice(i, i + size));
+function groups(
+  changes: readonly PlannedRef[],
+  defaultBranch: string | undefined,
+  batchSize: number,
+): Group[] {
+  const sorted = [...changes].sort((a, b) => a.ref.localeCompare(b.ref));
+  const first = sorted.find((ref) => ref.ref === defaultBranch && ref.kind !== "delete");
+  const rest = sorted.filter((ref) => ref !== first);
+  const fastForwards = rest.filter((ref) => ref.kind === "create" || ref.kind === "update");
+  const out: Group[] = first != null ? [{ refs: [first], glob: false }] : [];
+  if (fastForwards.length > GLOB_PUSH_THRESHOLD) out.push({ refs: fastForwards, glob: true });
+  else out.push(...batches(fastForwards, batchSize));
+  out.push(
+    ...batches(
+      rest.filter((ref) => ref.kind === "force"),
+      batchSize,
+    ),
+  );
+  out.push(
+    ...batches(
+      rest.filter((ref) => ref.kind === "delete"),
+      batchSize,
+    ),
+  );
   return out;
 }
 
-async function pushBatch(
+function batches(refs: readonly PlannedRef[], size: number): Group[] {
+  const out: Group[] = [];
+  for (let i = 0; i < refs.length; i += size) out.push({ refs: refs.slice(i, i + size), glob: false });
+  return out;
+}
+
+async function pushGroup(
   git: MirrorGit,
   targetUrl: string,
-  batch: readonly PlannedRef[],
+  group: Group,
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<PushResult[]> {
@@ -85,16 +106,22 @@ async function pushBatch(
     settings.retry,
     (error) => error instanceof GitError && error.retryable,
     async (attempt) => {
-      let pending = batch;
+      if (group.glob) {
+        // A glob push never forces: a retry finds the refs that landed up to date, and a ref
+        // someone moved meanwhile is refused as non-fast-forward instead of overwritten.
+        return landed(group.refs, await pushNamespace(git.cache, targetUrl, UPSTREAM_NS, git.targetEnv));
+      }
+      let pending = group.refs;
       const done: PushResult[] = [];
       if (attempt > 1) {
         // The failed attempt may have landed some refs before the connection broke: their leases
         // would now fail, so take what the target holds now and push only the rest.
         const now = await listRemoteRefs(git.cache, targetUrl, git.targetEnv);
-        pending = batch.filter((ref) => now.get(ref.ref) !== ref.to);
-        for (const ref of batch) {
-          if (!pending.includes(ref))
+        pending = group.refs.filter((ref) => now.get(ref.ref) !== ref.to);
+        for (const ref of group.refs) {
+          if (!pending.includes(ref)) {
             done.push({ ref: ref.ref, status: landedStatus(ref), summary: "landed before a retry" });
+          }
         }
       }
       return [...done, ...(await pushRefs(git.cache, targetUrl, pending.map(toUpdate), git.targetEnv))];
@@ -102,6 +129,15 @@ async function pushBatch(
     (error, attempt, delay) =>
       world.log(`push failed (${describe(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
   );
+}
+
+/** A planned ref that a glob push reports as up to date was pushed by an earlier attempt. */
+function landed(planned: readonly PlannedRef[], results: PushResult[]): PushResult[] {
+  const wanted = new Map(planned.map((ref) => [ref.ref, ref]));
+  return results.map((result) => {
+    const ref = wanted.get(result.ref);
+    return ref != null && result.status === "up-to-date" ? { ...result, status: landedStatus(ref) } : result;
+  });
 }
 
 function toUpdate(ref: PlannedRef): RefUpdate {

@@ -37,3 +37,10 @@ export function selectRefs(refs: RefMap, rules: RefRules): RefMap {
 export function isBranch(ref: string): boolean {
   return ref.startsWith(BRANCH_PREFIX);
 }
+
+/** True when the rules select every branch and every tag (the default). */
+export function selectsEverything(rules: RefRules): boolean {
+  const all = (patterns: readonly RefPattern[]): boolean =>
+    patterns.some((pattern) => pattern.source === "*");
+  return all(rules.branches) && all(rules.tags) && rules.exclude.length === 0;
+}

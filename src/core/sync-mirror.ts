@@ -12,7 +12,7 @@ import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
 import { changes, planRefs, type Plan, type PlannedRef } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
-import { selectRefs } from "./ref-selection.ts";
+import { selectRefs, selectsEverything } from "./ref-selection.ts";
 import { countOutcomes, type MirrorReport, type MirrorTimings, type RefReport } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { describe, dropTargetSeed, updateCache } from "./update-cache.ts";
@@ -114,7 +114,15 @@ async function run(
   }
 
   mark = performance.now();
-  const upstream = await updateCache(git, urls, upstreamListed, target, settings, world);
+  const upstream = await updateCache(
+    git,
+    urls,
+    upstreamListed,
+    target,
+    selectsEverything(mirror.refs),
+    settings,
+    world,
+  );
   timings.fetchMs = elapsed(mark);
 
   const plan = planRefs({
@@ -153,7 +161,10 @@ async function run(
   timings.lfsMs = elapsed(mark);
 
   mark = performance.now();
-  const defaultBranch = toChange.length > 0 ? await defaultBranchOf(git, urls.source, world) : undefined;
+  // Only an empty target takes its default branch from the first push; elsewhere the order of
+  // pushes does not matter, and asking the upstream for HEAD costs a full ref advertisement.
+  const defaultBranch =
+    target.size === 0 && toChange.length > 0 ? await defaultBranchOf(git, urls.source, world) : undefined;
   const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world);
   timings.pushMs = elapsed(mark);
 

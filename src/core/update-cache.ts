@@ -28,6 +28,7 @@ export async function updateCache(
   urls: { source: string; target: string },
   upstream: RefMap,
   target: RefMap,
+  selectsEverything: boolean,
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<RefMap> {
@@ -37,34 +38,27 @@ export async function updateCache(
     const missing = await missingRefs(git, target);
     if (missing.length > 0) {
       world.log(`seeding the empty cache from the target (${missing.length} refs)`);
-      await fetchWithRetry(
-        git,
-        urls.target,
-        git.targetEnv,
-        requestsInto(TARGET_NS, missing),
-        settings,
-        world,
-      );
+      // Any branch or tag of the target is a fine seed, so globs may always be used here.
+      const requests = useGlobs(missing.length, true)
+        ? globsInto(TARGET_NS)
+        : requestsInto(TARGET_NS, missing);
+      await fetchWithRetry(git, urls.target, git.targetEnv, requests, settings, world);
     }
   }
 
-  const missing = await missingRefs(git, upstream);
-  if (missing.length > 0) {
-    world.log(`fetching ${missing.length} of ${upstream.size} refs from the upstream`);
-    await fetchWithRetry(
-      git,
-      urls.source,
-      git.sourceEnv,
-      requestsInto(UPSTREAM_NS, missing),
-      settings,
-      world,
-    );
+  const missing = new Set(await missingRefs(git, upstream));
+  let fetched = cached;
+  if (missing.size > 0) {
+    world.log(`fetching ${missing.size} of ${upstream.size} refs from the upstream`);
+    const requests = useGlobs(missing.size, selectsEverything)
+      ? globsInto(UPSTREAM_NS)
+      : requestsInto(UPSTREAM_NS, [...missing]);
+    await fetchWithRetry(git, urls.source, git.sourceEnv, requests, settings, world);
+    fetched = await listCachedRefs(git.cache, UPSTREAM_NS);
   }
-  const fetched = await listCachedRefs(git.cache, UPSTREAM_NS);
   const current: RefMap = new Map();
-  for (const [ref, sha] of upstream)
-    current.set(ref, missing.includes(ref) ? (fetched.get(ref) ?? sha) : sha);
-  await setNamespace(git.cache, UPSTREAM_NS, current);
+  for (const [ref, sha] of upstream) current.set(ref, missing.has(ref) ? (fetched.get(ref) ?? sha) : sha);
+  await setNamespace(git.cache, UPSTREAM_NS, current, fetched);
   await verifyComplete(git, current);
   return current;
 }
@@ -77,6 +71,25 @@ export async function dropTargetSeed(git: MirrorGit): Promise<void> {
 async function missingRefs(git: MirrorGit, refs: RefMap): Promise<string[]> {
   const present = await presentObjects(git.cache, refs.values());
   return [...refs].filter(([, sha]) => !present.has(sha)).map(([ref]) => ref);
+}
+
+/**
+ * git matches every explicit refspec against every advertised ref, so naming hundreds of refs
+ * costs seconds that two glob refspecs do not. Globs are only used when they select exactly what
+ * the rules select (a mirror of all branches and tags), or for the target seed, where any object
+ * helps.
+ */
+const GLOB_FETCH_THRESHOLD = 50;
+
+function useGlobs(missing: number, selectsEverything: boolean): boolean {
+  return selectsEverything && missing > GLOB_FETCH_THRESHOLD;
+}
+
+function globsInto(namespace: string): FetchRequest[] {
+  return [
+    { from: "refs/heads/*", to: `${namespace}heads/*` },
+    { from: "refs/tags/*", to: `${namespace}tags/*` },
+  ];
 }
 
 function requestsInto(namespace: string, refs: readonly string[]): FetchRequest[] {

@@ -78,8 +78,14 @@ export async function isContainedIn(ctx: GitContext, sha: string, tips: readonly
  * Make a namespace hold exactly `refs` (names in `refs/…` form) in one transaction.
  * Objects must already be present.
  */
-export async function setNamespace(ctx: GitContext, namespace: string, refs: RefMap): Promise<void> {
-  const current = await listCachedRefs(ctx, namespace);
+export async function setNamespace(
+  ctx: GitContext,
+  namespace: string,
+  refs: RefMap,
+  known?: RefMap,
+): Promise<void> {
+  // `known`: the namespace as the caller just listed it, saving a second listing.
+  const current = known ?? (await listCachedRefs(ctx, namespace));
   const commands: string[] = [];
   for (const [name, sha] of refs) {
     if (current.get(name) !== sha) commands.push(`update ${namespace}${name.slice("refs/".length)} ${sha}`);

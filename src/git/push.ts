@@ -51,6 +51,34 @@ export async function pushRefs(
 }
 
 /**
+ * Push every branch and tag under a cache namespace (`refs/upstream/heads/*` → `refs/heads/*`)
+ * without force: creations and fast-forwards land, anything else is refused by git before it is
+ * sent. One glob costs git far less than hundreds of named refspecs.
+ */
+export async function pushNamespace(
+  ctx: GitContext,
+  url: string,
+  namespace: string,
+  env: Env,
+): Promise<PushResult[]> {
+  const args = [
+    "push",
+    "--porcelain",
+    "--no-verify",
+    "--",
+    url,
+    `${namespace}heads/*:refs/heads/*`,
+    `${namespace}tags/*:refs/tags/*`,
+  ];
+  const result = await runGit(ctx, args, { network: true, env, okExitCodes: [1] });
+  const parsed = parsePorcelain(result.stdout, result.stderr);
+  if (result.exitCode !== 0 && parsed.length === 0) {
+    throw classifyGitFailure("push", { stderr: result.stderr, exitCode: result.exitCode });
+  }
+  return parsed;
+}
+
+/**
  * `git push --porcelain` prints one line per ref:
  *
  *   To http://host/repo.git

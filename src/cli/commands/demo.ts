@@ -9,7 +9,7 @@ export function demoBuilder<T>(yargs: Argv<T>) {
   });
 }
 
-type DemoArgs = Awaited<ReturnType<typeof demoBuilder>["argv"]>;
+export type DemoArgs = Awaited<ReturnType<typeof demoBuilder>["argv"]>;
 
 export async function runDemo(args: DemoArgs, world: CliWorld): Promise<0 | 1> {
   const { demo } = await import("../../demo/run-demo.ts");

@@ -1,0 +1,84 @@
+import type { RemoteMirror } from "../../gitlab/port.ts";
+import type { PushMirrorDecl } from "../../config/types.ts";
+import { formatAge, formatDuration } from "./duration.ts";
+import type { Verdict } from "./types.ts";
+
+export interface VerdictOptions {
+  now: Date;
+  maxAgeMs: number;
+  stuckAfterMs: number;
+}
+
+export interface MirrorVerdict {
+  verdict: Verdict;
+  reasons: string[];
+  /** Failed, enabled and not mid-update: a sync request would really make GitLab push again. */
+  resyncable: boolean;
+}
+
+/**
+ * One mirror's health. Rules, every one that applies is reported, the worst decides:
+ *
+ * Disabled mirrors are judged on being disabled only: GitLab never runs them, so their last
+ * status and age say nothing about today.
+ * - disabled, but declared enabled in `push_mirrors`     → fail
+ * - disabled and not declared                            → warn (someone switched it off)
+ * - disabled and declared disabled                       → ok
+ *
+ * Enabled mirrors:
+ * - `update_status: failed`                              → fail (with `last_error`)
+ * - `last_error` set while not `to_retry`                → fail. GitLab only clears it on
+ *   success, so a mirror `started` again after a failure still carries it: the last run failed.
+ * - `to_retry`                                           → warn: GitLab is retrying a transient
+ *   error by itself (its `last_error` belongs to the attempt being retried)
+ * - `started` longer than stuck_after (from `last_update_started_at`) → fail, stuck
+ * - `last_successful_update_at` null or older than max_age → fail (stale / never succeeded)
+ */
+export function judgeMirror(
+  mirror: RemoteMirror,
+  declared: PushMirrorDecl | undefined,
+  options: VerdictOptions,
+): MirrorVerdict {
+  const fails: string[] = [];
+  const warns: string[] = [];
+  if (!mirror.enabled) {
+    if (declared?.enabled === true) fails.push("disabled, but push_mirrors declares it enabled");
+    else if (declared == null) warns.push("disabled");
+    return result(fails, warns, false);
+  }
+  const lastError = mirror.lastError?.trim() ?? "";
+  const status = mirror.updateStatus;
+  if (status === "failed") {
+    fails.push(lastError !== "" ? `update failed: ${lastError}` : "update failed");
+  } else if (status === "to_retry") {
+    warns.push(lastError !== "" ? `GitLab is retrying: ${lastError}` : "GitLab is retrying");
+  } else if (lastError !== "") {
+    fails.push(`last error: ${lastError}`);
+  }
+  let stuck = false;
+  if (status === "started" && mirror.lastUpdateStartedAt != null) {
+    const runningMs = options.now.getTime() - Date.parse(mirror.lastUpdateStartedAt);
+    if (runningMs > options.stuckAfterMs) {
+      stuck = true;
+      fails.push(
+        `stuck: started ${formatAge(mirror.lastUpdateStartedAt, options.now)} (stuck after ${formatDuration(options.stuckAfterMs)})`,
+      );
+    }
+  }
+  const success = mirror.lastSuccessfulUpdateAt;
+  if (success == null) {
+    fails.push("never succeeded");
+  } else if (options.now.getTime() - Date.parse(success) > options.maxAgeMs) {
+    fails.push(
+      `no success within ${formatDuration(options.maxAgeMs)} (last ${formatAge(success, options.now)})`,
+    );
+  }
+  // GitLab answers a sync of a `started` mirror with 204 and does nothing, so asking again for
+  // a stuck one would claim a resync that never happens.
+  return result(fails, warns, !stuck && status !== "started");
+}
+
+function result(fails: string[], warns: string[], canResync: boolean): MirrorVerdict {
+  const verdict: Verdict = fails.length > 0 ? "fail" : warns.length > 0 ? "warn" : "ok";
+  return { verdict, reasons: [...fails, ...warns], resyncable: verdict === "fail" && canResync };
+}

@@ -1,0 +1,162 @@
+/**
+ * `push-mirrors apply`: per project, read the mirrors GitLab has, plan, and carry the plan out
+ * through the port. Takes a Config object, not a file, so it runs the same from the CLI and tests.
+ */
+import type { Config, PushMirrorDecl } from "../../config/types.ts";
+import { ToolError } from "../../errors/tool-error.ts";
+import type { Env } from "../../git/environment.ts";
+import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
+import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
+import type { Redactor } from "../../output/redact.ts";
+import { isChange, planPushMirrors } from "./plan.ts";
+import type { FieldChange, PlanOptions, PushMirrorAction } from "./plan.ts";
+
+export interface ApplyOptions extends PlanOptions {
+  dryRun?: boolean;
+}
+
+export interface ApplyOutcome {
+  action: PushMirrorAction;
+  /** "planned" on a dry run; "done"/"failed" otherwise; "skipped" for no-op actions. */
+  status: "planned" | "done" | "failed" | "skipped";
+  /** Id of the mirror created by a create or replace. */
+  newMirrorId?: number | undefined;
+  error?: ToolError | undefined;
+}
+
+export interface ProjectFailure {
+  project: string;
+  error: ToolError;
+}
+
+export interface ApplyResult {
+  dryRun: boolean;
+  outcomes: ApplyOutcome[];
+  /** Projects whose mirrors could not even be listed. */
+  failures: ProjectFailure[];
+  changes: number;
+}
+
+const DEFAULT_USERNAME = "oauth2";
+
+export async function applyPushMirrors(
+  config: Pick<Config, "pushMirrors">,
+  port: GitLabPort,
+  context: { env: Env; redactor?: Redactor | undefined },
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const byProject = new Map<string, PushMirrorDecl[]>();
+  for (const decl of config.pushMirrors) {
+    byProject.set(decl.project, [...(byProject.get(decl.project) ?? []), decl]);
+  }
+  // Fail before touching anything when a credential a create would need is missing.
+  for (const decl of config.pushMirrors) if (decl.token != null) credentialsOf(decl, context);
+
+  const outcomes: ApplyOutcome[] = [];
+  const failures: ProjectFailure[] = [];
+  for (const [project, declared] of byProject) {
+    let actions: PushMirrorAction[];
+    try {
+      actions = planPushMirrors(project, declared, await port.listRemoteMirrors(project), options);
+    } catch (error) {
+      failures.push({ project, error: asToolError(error) });
+      continue;
+    }
+    for (const action of actions) {
+      if (!isChange(action)) outcomes.push({ action, status: "skipped" });
+      else if (options.dryRun === true) outcomes.push({ action, status: "planned" });
+      else outcomes.push(await execute(action, port, context));
+    }
+  }
+  return {
+    dryRun: options.dryRun === true,
+    outcomes,
+    failures,
+    changes: outcomes.filter((o) => isChange(o.action)).length,
+  };
+}
+
+async function execute(
+  action: PushMirrorAction,
+  port: GitLabPort,
+  context: { env: Env; redactor?: Redactor | undefined },
+): Promise<ApplyOutcome> {
+  try {
+    switch (action.kind) {
+      case "create": {
+        const created = await port.createRemoteMirror(action.project, createInput(action.declared, context));
+        return { action, status: "done", newMirrorId: created.id };
+      }
+      case "update":
+        await port.updateRemoteMirror(action.project, action.existing.id, updateInput(action.changes));
+        return { action, status: "done" };
+      case "replace": {
+        // Delete first: GitLab may refuse a second mirror with the same URL ("has already been taken").
+        await port.deleteRemoteMirror(action.project, action.existing.id);
+        const created = await port.createRemoteMirror(action.project, createInput(action.declared, context));
+        return { action, status: "done", newMirrorId: created.id };
+      }
+      case "delete":
+        await port.deleteRemoteMirror(action.project, action.existing.id);
+        return { action, status: "done" };
+      case "unchanged":
+      case "undeclared":
+        return { action, status: "skipped" };
+    }
+  } catch (error) {
+    return { action, status: "failed", error: asToolError(error) };
+  }
+}
+
+function createInput(
+  decl: PushMirrorDecl,
+  context: { env: Env; redactor?: Redactor | undefined },
+): RemoteMirrorInput & { url: string } {
+  const credentials = decl.token == null ? undefined : credentialsOf(decl, context);
+  const url =
+    credentials == null ? decl.url : mirrorUrlWithCredentials(decl.url, credentials.username, credentials.password);
+  const input: RemoteMirrorInput & { url: string } = {
+    url,
+    enabled: decl.enabled,
+    keepDivergentRefs: decl.keepDivergentRefs,
+    authMethod: decl.authMethod,
+  };
+  // GitLab (Premium) refuses both at once; a regex implies "not only protected branches".
+  if (decl.mirrorBranchRegex != null) input.mirrorBranchRegex = decl.mirrorBranchRegex;
+  else input.onlyProtectedBranches = decl.onlyProtectedBranches;
+  return input;
+}
+
+function updateInput(changes: readonly FieldChange[]): RemoteMirrorInput {
+  const input: RemoteMirrorInput = {};
+  for (const { field, to } of changes) {
+    if (field === "mirrorBranchRegex") input.mirrorBranchRegex = typeof to === "string" ? to : "";
+    else if (field === "authMethod") input.authMethod = String(to);
+    else input[field] = to === true;
+  }
+  // Same exclusivity as on create: GitLab derives the other field itself.
+  if (input.mirrorBranchRegex != null && input.mirrorBranchRegex !== "") delete input.onlyProtectedBranches;
+  if (input.onlyProtectedBranches === true) delete input.mirrorBranchRegex;
+  return input;
+}
+
+function credentialsOf(
+  decl: PushMirrorDecl,
+  context: { env: Env; redactor?: Redactor | undefined },
+): { username: string; password: string } {
+  const variable = decl.token ?? "";
+  const password = context.env[variable];
+  if (password == null || password === "") {
+    throw new ToolError("EPUSHMIRRORTOKEN", `push mirror ${decl.url} of ${decl.project}: $${variable} is not set`, {
+      fix: `Add a masked CI/CD variable ${variable} with the token the mirror pushes with.`,
+      exitCode: 2,
+    });
+  }
+  context.redactor?.add(password);
+  return { username: decl.username ?? DEFAULT_USERNAME, password };
+}
+
+function asToolError(error: unknown): ToolError {
+  if (error instanceof ToolError) return error;
+  return new ToolError("EGITLABUNEXPECTED", error instanceof Error ? error.message : String(error), { cause: error });
+}

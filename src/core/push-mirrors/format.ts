@@ -1,0 +1,123 @@
+/** Text tables for `push-mirrors` (aligned columns) and the JSON shapes behind `--json`. */
+import { scrubMirrorUrl } from "../../gitlab/mirror-url.ts";
+import type { RemoteMirror } from "../../gitlab/port.ts";
+import type { ApplyResult, ApplyOutcome } from "./apply.ts";
+
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+export function formatMirrors(mirrors: readonly RemoteMirror[]): string {
+  if (mirrors.length === 0) return "no push mirrors";
+  return formatTable(
+    ["ID", "URL", "ENABLED", "STATUS", "LAST SUCCESS", "LAST ERROR"],
+    mirrors.map((m) => [
+      String(m.id),
+      scrubMirrorUrl(m.url),
+      m.enabled ? "yes" : "no",
+      m.updateStatus,
+      m.lastSuccessfulUpdateAt ?? "-",
+      oneLine(m.lastError ?? "-"),
+    ]),
+  );
+}
+
+export function formatMirror(m: RemoteMirror): string {
+  const rows: [string, string][] = [
+    ["id", String(m.id)],
+    ["url", scrubMirrorUrl(m.url)],
+    ["enabled", String(m.enabled)],
+    ["only protected branches", String(m.onlyProtectedBranches)],
+    ["keep divergent refs", String(m.keepDivergentRefs)],
+    ["mirror branch regex", m.mirrorBranchRegex ?? "-"],
+    ["auth method", m.authMethod],
+    ["status", m.updateStatus],
+    ["last update", m.lastUpdateAt ?? "-"],
+    ["last update started", m.lastUpdateStartedAt ?? "-"],
+    ["last success", m.lastSuccessfulUpdateAt ?? "-"],
+    ["last error", oneLine(m.lastError ?? "-")],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}
+
+export function mirrorJson(m: RemoteMirror): RemoteMirror {
+  return { ...m, url: scrubMirrorUrl(m.url) };
+}
+
+export function formatApply(result: ApplyResult): string {
+  const rows = result.outcomes.map((o) => [
+    o.action.project,
+    o.action.kind,
+    mirrorIdOf(o),
+    scrubMirrorUrl(urlOf(o)),
+    detailOf(o),
+  ]);
+  const lines: string[] = [];
+  if (rows.length > 0) lines.push(formatTable(["PROJECT", "ACTION", "MIRROR", "URL", "DETAIL"], rows));
+  for (const failure of result.failures) {
+    lines.push(`${failure.project}: error ${failure.error.code}: ${failure.error.message}`);
+  }
+  const failed = result.outcomes.filter((o) => o.status === "failed").length + result.failures.length;
+  if (result.changes === 0 && failed === 0) lines.push("no changes");
+  else if (result.dryRun) lines.push(`dry run: ${result.changes} change(s) planned, nothing done`);
+  else lines.push(`${result.changes - failed} change(s) applied${failed > 0 ? `, ${failed} failed` : ""}`);
+  return lines.join("\n");
+}
+
+export function applyJson(result: ApplyResult): unknown {
+  return {
+    dryRun: result.dryRun,
+    changes: result.changes,
+    actions: result.outcomes.map((o) => ({
+      project: o.action.project,
+      action: o.action.kind,
+      status: o.status,
+      mirrorId: "existing" in o.action ? o.action.existing.id : null,
+      newMirrorId: o.newMirrorId ?? null,
+      url: scrubMirrorUrl(urlOf(o)),
+      changes: o.action.kind === "update" ? o.action.changes : [],
+      reason: o.action.kind === "replace" ? o.action.reason : null,
+      error: o.error == null ? null : { code: o.error.code, message: o.error.message },
+    })),
+    failures: result.failures.map((f) => ({ project: f.project, code: f.error.code, message: f.error.message })),
+  };
+}
+
+function mirrorIdOf(o: ApplyOutcome): string {
+  const old = "existing" in o.action ? String(o.action.existing.id) : "-";
+  return o.newMirrorId == null ? old : `${old === "-" ? "" : `${old}→`}${o.newMirrorId}`;
+}
+
+function urlOf(o: ApplyOutcome): string {
+  return "declared" in o.action ? o.action.declared.url : o.action.existing.url;
+}
+
+function detailOf(o: ApplyOutcome): string {
+  const { action } = o;
+  let detail = "";
+  if (action.kind === "update") {
+    detail = action.changes.map((c) => `${c.field}: ${String(c.from)} → ${String(c.to)}`).join(", ");
+  } else if (action.kind === "replace") {
+    detail =
+      action.reason === "url-changed"
+        ? `URL changed from ${scrubMirrorUrl(action.existing.url)}; GitLab cannot edit a mirror's URL, so it is deleted and created again`
+        : "delete and create again with the current token";
+  } else if (action.kind === "undeclared") {
+    detail = "not in the config (--prune deletes it)";
+  } else if (action.kind === "delete") {
+    detail = "not in the config";
+  }
+  if (o.status === "failed" && o.error != null) detail = `FAILED ${o.error.code}: ${o.error.message}`;
+  return detail;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").slice(0, 80);
+}

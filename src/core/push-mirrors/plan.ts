@@ -1,0 +1,117 @@
+/**
+ * Declarative push mirrors: compare what the config declares for one project with what GitLab
+ * has, and say what to do. Pure, so every case is a table test.
+ */
+import type { PushMirrorDecl } from "../../config/types.ts";
+import { mirrorUrlKey } from "../../gitlab/mirror-url.ts";
+import type { RemoteMirror } from "../../gitlab/port.ts";
+
+export type DriftField = "enabled" | "onlyProtectedBranches" | "keepDivergentRefs" | "mirrorBranchRegex" | "authMethod";
+
+export interface FieldChange {
+  field: DriftField;
+  from: boolean | string | null;
+  to: boolean | string | null;
+}
+
+export type PushMirrorAction =
+  | { kind: "create"; project: string; declared: PushMirrorDecl }
+  | { kind: "update"; project: string; declared: PushMirrorDecl; existing: RemoteMirror; changes: FieldChange[] }
+  | {
+      kind: "replace";
+      project: string;
+      declared: PushMirrorDecl;
+      existing: RemoteMirror;
+      reason: "url-changed" | "rotate-credentials";
+    }
+  | { kind: "delete"; project: string; existing: RemoteMirror }
+  | { kind: "unchanged"; project: string; declared: PushMirrorDecl; existing: RemoteMirror }
+  | { kind: "undeclared"; project: string; existing: RemoteMirror };
+
+export interface PlanOptions {
+  /** Delete mirrors GitLab has that the config does not declare. */
+  prune?: boolean;
+  /** Recreate every declared mirror that carries credentials, so it gets the current token. */
+  rotateCredentials?: boolean;
+}
+
+const DRIFT_FIELDS: readonly DriftField[] = [
+  "enabled",
+  "onlyProtectedBranches",
+  "keepDivergentRefs",
+  "mirrorBranchRegex",
+  "authMethod",
+];
+
+/** `declared` and `existing` are one project's; the actions come in a stable order. */
+export function planPushMirrors(
+  project: string,
+  declared: readonly PushMirrorDecl[],
+  existing: readonly RemoteMirror[],
+  options: PlanOptions = {},
+): PushMirrorAction[] {
+  const actions: PushMirrorAction[] = [];
+  const unmatchedExisting = new Set(existing);
+  const unmatchedDeclared: PushMirrorDecl[] = [];
+  for (const decl of declared) {
+    const key = mirrorUrlKey(decl.url);
+    const match = [...unmatchedExisting].find((m) => mirrorUrlKey(m.url) === key);
+    if (match == null) {
+      unmatchedDeclared.push(decl);
+      continue;
+    }
+    unmatchedExisting.delete(match);
+    if (options.rotateCredentials === true && decl.token != null) {
+      actions.push({ kind: "replace", project, declared: decl, existing: match, reason: "rotate-credentials" });
+      continue;
+    }
+    const changes = driftOf(decl, match);
+    actions.push(
+      changes.length === 0
+        ? { kind: "unchanged", project, declared: decl, existing: match }
+        : { kind: "update", project, declared: decl, existing: match, changes },
+    );
+  }
+  // GitLab cannot change a mirror's URL. One new declaration and one leftover mirror on the same
+  // scheme and host read as "the URL was edited": the old mirror is replaced. Anything less
+  // clear-cut stays a create plus an undeclared mirror, so a hand-made mirror is never deleted
+  // without --prune.
+  const leftovers = [...unmatchedExisting];
+  if (unmatchedDeclared.length === 1 && leftovers.length === 1) {
+    const [decl] = unmatchedDeclared;
+    const [old] = leftovers;
+    if (decl != null && old != null && origin(decl.url) === origin(old.url)) {
+      actions.push({ kind: "replace", project, declared: decl, existing: old, reason: "url-changed" });
+      return actions;
+    }
+  }
+  for (const decl of unmatchedDeclared) actions.push({ kind: "create", project, declared: decl });
+  for (const old of leftovers) {
+    actions.push(options.prune === true ? { kind: "delete", project, existing: old } : { kind: "undeclared", project, existing: old });
+  }
+  return actions;
+}
+
+export function driftOf(decl: PushMirrorDecl, existing: RemoteMirror): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of DRIFT_FIELDS) {
+    const from = existing[field];
+    const to = decl[field];
+    if (from !== to) changes.push({ field, from, to });
+  }
+  return changes;
+}
+
+/** Whether an action changes anything on GitLab. */
+export function isChange(action: PushMirrorAction): boolean {
+  return action.kind !== "unchanged" && action.kind !== "undeclared";
+}
+
+function origin(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host.toLowerCase()}`;
+  } catch {
+    return url;
+  }
+}
