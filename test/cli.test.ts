@@ -331,6 +331,6 @@ describe("options from the environment", () => {
     });
 
     expect(helped.code).toBe(2);
-    expect(helped.stderr).toContain("nothing to mirror");
+    expect(helped.stderr).toContain("nothing to do");
   });
 });

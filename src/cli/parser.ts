@@ -5,13 +5,19 @@ import type { CliWorld } from "./world.ts";
 import { syncBuilder } from "./commands/sync.ts";
 import { validateBuilder } from "./commands/validate.ts";
 import { demoBuilder } from "./commands/demo.ts";
+import { auditBuilder } from "./commands/audit.ts";
+import { pushMirrorsBuilder } from "./commands/push-mirrors.ts";
+import { planBuilder } from "./commands/plan.ts";
 
 /**
  * The command line: yargs parses and validates, then a command's `run…` function does the work
  * with the world it is given. Handlers only record which command ran; main.ts runs it, so
  * exit codes and error rendering live in one place.
  */
-export type Invocation = { command: "sync" | "validate" | "demo"; args: Record<string, unknown> };
+export type Invocation = {
+  command: "sync" | "validate" | "demo" | "push-mirrors" | "audit" | "plan";
+  args: Record<string, unknown>;
+};
 
 export function buildParser(world: CliWorld, onCommand: (invocation: Invocation) => void): Argv {
   const record = (command: Invocation["command"]) => (args: Record<string, unknown>) =>
@@ -36,6 +42,24 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
       "Run a local upstream and target on loopback and mirror between them",
       (y) => withEnvDefaults(demoBuilder(y), world),
       record("demo"),
+    )
+    .command(
+      "push-mirrors <action>",
+      "Manage a project's GitLab push mirrors, or apply push_mirrors: from the config",
+      (y) => withEnvDefaults(pushMirrorsBuilder(y), world),
+      record("push-mirrors"),
+    )
+    .command(
+      "audit",
+      "Check GitLab's push mirrors: failed, stale, stuck or disabled",
+      (y) => withEnvDefaults(auditBuilder(y), world),
+      record("audit"),
+    )
+    .command(
+      "plan",
+      "Write the child pipeline that syncs each mirror in its own CI job",
+      (y) => withEnvDefaults(planBuilder(y), world),
+      record("plan"),
     )
     .option("debug", { type: "boolean", default: false, describe: "Show stack traces and git's own output" })
     .demandCommand(1, "Say which command to run.")

@@ -114,7 +114,9 @@ function createInput(
 ): RemoteMirrorInput & { url: string } {
   const credentials = decl.token == null ? undefined : credentialsOf(decl, context);
   const url =
-    credentials == null ? decl.url : mirrorUrlWithCredentials(decl.url, credentials.username, credentials.password);
+    credentials == null
+      ? decl.url
+      : mirrorUrlWithCredentials(decl.url, credentials.username, credentials.password);
   const input: RemoteMirrorInput & { url: string } = {
     url,
     enabled: decl.enabled,
@@ -147,10 +149,14 @@ function credentialsOf(
   const variable = decl.token ?? "";
   const password = context.env[variable];
   if (password == null || password === "") {
-    throw new ToolError("EPUSHMIRRORTOKEN", `push mirror ${decl.url} of ${decl.project}: $${variable} is not set`, {
-      fix: `Add a masked CI/CD variable ${variable} with the token the mirror pushes with.`,
-      exitCode: 2,
-    });
+    throw new ToolError(
+      "EPUSHMIRRORTOKEN",
+      `push mirror ${decl.url} of ${decl.project}: $${variable} is not set`,
+      {
+        fix: `Add a masked CI/CD variable ${variable} with the token the mirror pushes with.`,
+        exitCode: 2,
+      },
+    );
   }
   context.redactor?.add(password);
   return { username: decl.username ?? DEFAULT_USERNAME, password };
@@ -158,5 +164,7 @@ function credentialsOf(
 
 function asToolError(error: unknown): ToolError {
   if (error instanceof ToolError) return error;
-  return new ToolError("EGITLABUNEXPECTED", error instanceof Error ? error.message : String(error), { cause: error });
+  return new ToolError("EGITLABUNEXPECTED", error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
 }

@@ -86,7 +86,11 @@ export function applyJson(result: ApplyResult): unknown {
       reason: o.action.kind === "replace" ? o.action.reason : null,
       error: o.error == null ? null : { code: o.error.code, message: o.error.message },
     })),
-    failures: result.failures.map((f) => ({ project: f.project, code: f.error.code, message: f.error.message })),
+    failures: result.failures.map((f) => ({
+      project: f.project,
+      code: f.error.code,
+      message: f.error.message,
+    })),
   };
 }
 

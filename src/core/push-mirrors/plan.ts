@@ -6,7 +6,8 @@ import type { PushMirrorDecl } from "../../config/types.ts";
 import { mirrorUrlKey } from "../../gitlab/mirror-url.ts";
 import type { RemoteMirror } from "../../gitlab/port.ts";
 
-export type DriftField = "enabled" | "onlyProtectedBranches" | "keepDivergentRefs" | "mirrorBranchRegex" | "authMethod";
+export type DriftField =
+  "enabled" | "onlyProtectedBranches" | "keepDivergentRefs" | "mirrorBranchRegex" | "authMethod";
 
 export interface FieldChange {
   field: DriftField;
@@ -16,7 +17,13 @@ export interface FieldChange {
 
 export type PushMirrorAction =
   | { kind: "create"; project: string; declared: PushMirrorDecl }
-  | { kind: "update"; project: string; declared: PushMirrorDecl; existing: RemoteMirror; changes: FieldChange[] }
+  | {
+      kind: "update";
+      project: string;
+      declared: PushMirrorDecl;
+      existing: RemoteMirror;
+      changes: FieldChange[];
+    }
   | {
       kind: "replace";
       project: string;
@@ -62,7 +69,13 @@ export function planPushMirrors(
     }
     unmatchedExisting.delete(match);
     if (options.rotateCredentials === true && decl.token != null) {
-      actions.push({ kind: "replace", project, declared: decl, existing: match, reason: "rotate-credentials" });
+      actions.push({
+        kind: "replace",
+        project,
+        declared: decl,
+        existing: match,
+        reason: "rotate-credentials",
+      });
       continue;
     }
     const changes = driftOf(decl, match);
@@ -87,7 +100,11 @@ export function planPushMirrors(
   }
   for (const decl of unmatchedDeclared) actions.push({ kind: "create", project, declared: decl });
   for (const old of leftovers) {
-    actions.push(options.prune === true ? { kind: "delete", project, existing: old } : { kind: "undeclared", project, existing: old });
+    actions.push(
+      options.prune === true
+        ? { kind: "delete", project, existing: old }
+        : { kind: "undeclared", project, existing: old },
+    );
   }
   return actions;
 }

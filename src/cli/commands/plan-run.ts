@@ -1,0 +1,40 @@
+import { writeFile, mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { loadConfig } from "../../config/index.ts";
+import { planPipeline } from "../../plan/pipeline.ts";
+import { childPipelineYaml } from "../../plan/serialise.ts";
+import type { CliWorld } from "../world.ts";
+import type { PlanArgs } from "./plan.ts";
+
+/** Write the child pipeline for the config; the parent's trigger job runs it. */
+export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
+  const only = args.only
+    ?.flatMap((value) => String(value).split(","))
+    .map((name) => name.trim())
+    .filter(Boolean);
+  // With the environment given, the config's token variables that this job cannot see are
+  // warned about here, once, instead of failing in every sync job of the child.
+  const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd, env: world.env });
+  for (const warning of warnings) world.stderr.write(`warning: ${warning.path}: ${warning.message}\n`);
+  const pipeline = planPipeline(config, {
+    configFile: args.config,
+    only,
+    image: args.image,
+    jobPrefix: args.jobPrefix,
+    dryRun: args.dryRun,
+    cache: args.cache,
+    timeout: args.timeout,
+    concurrency: args.concurrency,
+    beforeScript: args.beforeScript,
+  });
+  const out = resolve(world.cwd, args.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, childPipelineYaml(pipeline, args.config));
+  const jobs = Object.keys(pipeline.jobs);
+  world.stdout.write(
+    pipeline.mirrors.length === 0
+      ? `${args.out}: no mirrors to sync; one no-op job (${jobs.join(", ")})\n`
+      : `${args.out}: ${pipeline.mirrors.length} mirror${pipeline.mirrors.length === 1 ? "" : "s"} in ${jobs.length} job${jobs.length === 1 ? "" : "s"} (${jobs.join(", ")})${args.dryRun ? ", dry run" : ""}\n`,
+  );
+  return 0;
+}

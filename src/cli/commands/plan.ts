@@ -1,0 +1,52 @@
+import type { Argv } from "yargs";
+import { DEFAULT_IMAGE } from "../../plan/pipeline.ts";
+import { withConfigOption } from "../options.ts";
+
+export function planBuilder<T>(yargs: Argv<T>) {
+  return withConfigOption(yargs)
+    .option("out", {
+      alias: "o",
+      type: "string",
+      demandOption: true,
+      describe: "Child pipeline YAML to write",
+    })
+    .option("only", {
+      type: "string",
+      array: true,
+      describe: "Mirror(s) to include, by name; repeat or comma-separate (default: all)",
+    })
+    .option("image", {
+      type: "string",
+      default: DEFAULT_IMAGE,
+      describe: "Container image of the sync jobs; it must provide ci-mirror and git",
+    })
+    .option("job-prefix", { type: "string", default: "mirror", describe: "Prefix of the job names" })
+    .option("dry-run", {
+      type: "boolean",
+      default: false,
+      describe: "Sync jobs show the plan, change nothing",
+    })
+    .option("cache", {
+      type: "boolean",
+      default: true,
+      describe: "Keep each bare repo in a CI cache (--no-cache)",
+    })
+    .option("timeout", { type: "string", default: "1h", describe: "GitLab timeout of each sync job" })
+    .option("concurrency", {
+      alias: "j",
+      type: "number",
+      default: 4,
+      describe: "Mirrors at once in a job that syncs several (matrix jobs sync one each)",
+    })
+    .option("before-script", {
+      type: "string",
+      default: "",
+      describe: "Shell line run before ci-mirror in each sync job (e.g. to install it)",
+    })
+    .example([
+      ["$0 plan --out child.yml", "One matrix job per 200 mirrors"],
+      ["$0 plan --out child.yml --only tool,docs --dry-run", "Two mirrors, changing nothing"],
+    ]);
+}
+
+export type PlanArgs = Awaited<ReturnType<typeof planBuilder>["argv"]>;

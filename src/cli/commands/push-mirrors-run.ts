@@ -1,0 +1,157 @@
+import { loadConfig } from "../../config/index.ts";
+import type { Config } from "../../config/types.ts";
+import { applyPushMirrors } from "../../core/push-mirrors/apply.ts";
+import {
+  applyJson,
+  formatApply,
+  formatMirror,
+  formatMirrors,
+  mirrorJson,
+} from "../../core/push-mirrors/format.ts";
+import { ToolError, UsageError } from "../../errors/tool-error.ts";
+import { createGitLabClient } from "../../gitlab/client.ts";
+import { hasCredentials, mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
+import type { RemoteMirrorInput } from "../../gitlab/port.ts";
+import { resolveGitLabSettings } from "../../gitlab/settings.ts";
+import { Printer } from "../../output/printer.ts";
+import { Redactor } from "../../output/redact.ts";
+import type { CliWorld } from "../world.ts";
+
+import type { PushMirrorsArgs } from "./push-mirrors.ts";
+
+export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Promise<0 | 1 | 2> {
+  if (!Number.isFinite(args.timeout) || args.timeout <= 0)
+    throw new UsageError("--timeout must be a positive number of seconds");
+  const redactor = new Redactor();
+  const printer = new Printer(world.stdout, world.stderr, redactor);
+  const configFile = args.config ?? (args.action === "apply" ? "mirrors.yml" : undefined);
+  let config: Config | undefined;
+  if (configFile != null) {
+    const loaded = await loadConfig(configFile, { cwd: world.cwd });
+    for (const warning of loaded.warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
+    config = loaded.config;
+  }
+  const settings = resolveGitLabSettings(config?.gitlab, world.env, {
+    redactor,
+    urlOverride: args.gitlabUrl,
+  });
+  const port = createGitLabClient({ ...settings, timeoutMs: args.timeout * 1000, redactor });
+  const print = (text: string, json: unknown): void => {
+    printer.out(args.json ? JSON.stringify(json, null, 2) : text);
+  };
+
+  if (args.action === "apply") {
+    if (config == null) throw new UsageError("apply needs a config file");
+    const result = await applyPushMirrors(
+      config,
+      port,
+      { env: world.env, redactor },
+      { dryRun: args.dryRun, prune: args.prune, rotateCredentials: args.rotateCredentials },
+    );
+    print(formatApply(result), applyJson(result));
+    const failed = result.failures.length > 0 || result.outcomes.some((o) => o.status === "failed");
+    return failed ? 1 : 0;
+  }
+
+  const project = requireProject(args.project);
+  switch (args.action) {
+    case "list": {
+      const mirrors = await port.listRemoteMirrors(project);
+      print(formatMirrors(mirrors), mirrors.map(mirrorJson));
+      return 0;
+    }
+    case "show": {
+      const mirror = await port.getRemoteMirror(project, requireId(args.id));
+      print(formatMirror(mirror), mirrorJson(mirror));
+      return 0;
+    }
+    case "create": {
+      const mirror = await port.createRemoteMirror(project, createInput(args, world, redactor));
+      print(`created push mirror ${mirror.id}\n${formatMirror(mirror)}`, mirrorJson(mirror));
+      return 0;
+    }
+    case "update": {
+      const id = requireId(args.id);
+      if (args.url != null) {
+        throw new UsageError(
+          "GitLab cannot change a push mirror's URL",
+          "Delete the mirror and create it again with the new URL (or declare it and use `push-mirrors apply`).",
+        );
+      }
+      const input = attributes(args);
+      if (Object.keys(input).length === 0)
+        throw new UsageError("nothing to update", "Pass at least one attribute flag.");
+      const mirror = await port.updateRemoteMirror(project, id, input);
+      print(`updated push mirror ${mirror.id}\n${formatMirror(mirror)}`, mirrorJson(mirror));
+      return 0;
+    }
+    case "delete": {
+      const id = requireId(args.id);
+      await port.deleteRemoteMirror(project, id);
+      print(`deleted push mirror ${id}`, { deleted: id });
+      return 0;
+    }
+    case "sync": {
+      const id = requireId(args.id);
+      await port.syncRemoteMirror(project, id);
+      print(`sync of push mirror ${id} requested`, { synced: id });
+      return 0;
+    }
+    case "public-key": {
+      const key = await port.getRemoteMirrorPublicKey(project, requireId(args.id));
+      print(key, { publicKey: key });
+      return 0;
+    }
+  }
+}
+
+function createInput(
+  args: PushMirrorsArgs,
+  world: CliWorld,
+  redactor: Redactor,
+): RemoteMirrorInput & { url: string } {
+  if (args.url == null) throw new UsageError("create needs --url");
+  if (hasCredentials(args.url)) {
+    throw new UsageError(
+      "--url must not contain credentials (they would end up in shell history and job logs)",
+      "Pass the variable that holds the token with --token-var NAME, and the user with --username.",
+    );
+  }
+  let url = args.url;
+  if (args.tokenVar != null) {
+    const password = world.env[args.tokenVar];
+    if (password == null || password === "") {
+      throw new ToolError("EPUSHMIRRORTOKEN", `$${args.tokenVar} is not set`, {
+        fix: `Set ${args.tokenVar} to the token the mirror pushes with.`,
+        exitCode: 2,
+      });
+    }
+    redactor.add(password);
+    url = mirrorUrlWithCredentials(url, args.username ?? "oauth2", password);
+  } else if (args.username != null) {
+    throw new UsageError("--username needs --token-var");
+  }
+  return { ...attributes(args), url };
+}
+
+function attributes(args: PushMirrorsArgs): RemoteMirrorInput {
+  const input: RemoteMirrorInput = {};
+  if (args.enabled != null) input.enabled = args.enabled;
+  if (args.onlyProtectedBranches != null) input.onlyProtectedBranches = args.onlyProtectedBranches;
+  if (args.keepDivergentRefs != null) input.keepDivergentRefs = args.keepDivergentRefs;
+  if (args.mirrorBranchRegex != null) input.mirrorBranchRegex = args.mirrorBranchRegex;
+  if (args.authMethod != null) input.authMethod = args.authMethod;
+  return input;
+}
+
+function requireProject(project: string | undefined): string {
+  if (project == null || project === "")
+    throw new UsageError("say which project", "Pass --project ID_OR_PATH.");
+  return project;
+}
+
+function requireId(id: number | undefined): number {
+  if (id == null || !Number.isInteger(id) || id < 1)
+    throw new UsageError("say which mirror", "Pass --id N (see `push-mirrors list`).");
+  return id;
+}

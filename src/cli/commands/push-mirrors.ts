@@ -1,0 +1,67 @@
+import type { Argv } from "yargs";
+
+const ACTIONS = ["list", "show", "create", "update", "delete", "sync", "public-key", "apply"] as const;
+
+export function pushMirrorsBuilder<T>(yargs: Argv<T>) {
+  return yargs
+    .positional("action", { choices: ACTIONS, demandOption: true, describe: "What to do" })
+    .option("config", {
+      alias: "c",
+      type: "string",
+      describe:
+        "Config file: its gitlab: settings, and push_mirrors: for apply (default for apply: mirrors.yml)",
+    })
+    .option("gitlab-url", {
+      type: "string",
+      describe: "GitLab base URL (default: gitlab.url, else $CI_SERVER_URL)",
+    })
+    .option("project", { alias: "p", type: "string", describe: "Project id or full path (group/app)" })
+    .option("id", { type: "number", describe: "Push mirror id (show, update, delete, sync, public-key)" })
+    .option("url", { type: "string", describe: "Mirror URL without credentials (create)" })
+    .option("username", { type: "string", describe: "User put into the mirror URL (create; default oauth2)" })
+    .option("token-var", {
+      type: "string",
+      describe: "NAME of the variable holding the mirror's password/token (create)",
+    })
+    .option("enabled", { type: "boolean", describe: "Mirror enabled (--no-enabled to disable)" })
+    .option("only-protected-branches", { type: "boolean", describe: "Push protected branches only" })
+    .option("keep-divergent-refs", { type: "boolean", describe: "Skip refs that diverged on the mirror" })
+    .option("mirror-branch-regex", {
+      type: "string",
+      describe: "Push only branches matching (Premium; '' clears)",
+    })
+    .option("auth-method", {
+      choices: ["password", "ssh_public_key"] as const,
+      describe: "How GitLab authenticates",
+    })
+    .option("json", { type: "boolean", default: false, describe: "Machine-readable output" })
+    .option("dry-run", { type: "boolean", default: false, describe: "apply: show the plan, change nothing" })
+    .option("prune", {
+      type: "boolean",
+      default: false,
+      describe: "apply: delete mirrors the config does not declare",
+    })
+    .option("rotate-credentials", {
+      type: "boolean",
+      default: false,
+      describe: "apply: recreate mirrors that carry a token, with the token's current value",
+    })
+    .option("timeout", {
+      type: "number",
+      default: 30,
+      describe: "Seconds before one API request is abandoned",
+    })
+    .example([
+      ["$0 push-mirrors list --project group/app", "Mirrors of a project, with their status"],
+      [
+        "$0 push-mirrors create -p group/app --url https://github.com/org/app.git --token-var GITHUB_TOKEN --enabled",
+        "Add a mirror; the credential is read from $GITHUB_TOKEN",
+      ],
+      ["$0 push-mirrors update -p group/app --id 7 --no-enabled", "Disable a mirror"],
+      ["$0 push-mirrors apply -c mirrors.yml --dry-run", "Show what push_mirrors: would change"],
+    ]);
+}
+
+export type PushMirrorsArgs = Awaited<ReturnType<typeof pushMirrorsBuilder>["argv"]> & {
+  action: (typeof ACTIONS)[number];
+};

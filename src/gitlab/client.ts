@@ -1,0 +1,249 @@
+/**
+ * `GitLabPort` over @gitbeaker/rest. gitbeaker builds the requests (endpoints, path encoding,
+ * Link-header pagination); transport.ts sends them; schema.ts checks what comes back.
+ */
+import { Gitlab } from "@gitbeaker/rest";
+import type { z } from "zod";
+import { ToolError } from "../errors/tool-error.ts";
+import type { Redactor } from "../output/redact.ts";
+import { gitLabError } from "./errors.ts";
+import type { ErrorContext } from "./errors.ts";
+import type { GitLabPort, ProjectRef, RemoteMirrorInput } from "./port.ts";
+import {
+  groupSchema,
+  projectSchema,
+  protectedBranchSchema,
+  publicKeySchema,
+  remoteMirrorSchema,
+  tokenSchema,
+} from "./schema.ts";
+import { createRequesterFn } from "./transport.ts";
+import type { RetryPolicy } from "./transport.ts";
+
+export interface GitLabClientSettings {
+  url: string;
+  token?: string | undefined;
+  jobToken?: string | undefined;
+  timeoutMs?: number | undefined;
+  retry?: RetryPolicy | undefined;
+  redactor?: Redactor | undefined;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+const PER_PAGE = 100;
+
+export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
+  settings.redactor?.add(settings.token);
+  settings.redactor?.add(settings.jobToken);
+  let requests = 0;
+  const requesterFn = createRequesterFn({
+    timeoutMs: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retry: settings.retry ?? DEFAULT_RETRY,
+    onRequest: () => {
+      requests += 1;
+    },
+  });
+  // queryTimeout: null because gitbeaker would start one timer per call, running across our
+  // retries and Retry-After waits; transport.ts times each HTTP request instead.
+  const common = { host: settings.url, requesterFn, queryTimeout: null };
+  const api =
+    settings.token != null
+      ? new Gitlab({ ...common, token: settings.token })
+      : new Gitlab({ ...common, jobToken: settings.jobToken ?? "" });
+  const host = hostOf(settings.url);
+
+  async function call<T>(context: Omit<ErrorContext, "host">, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const full: ErrorContext = { host, ...context };
+      if (context.mirrorRoute === true && statusOf(error) === 401) {
+        // GitLab answers 401 both to a bad token and to a good token without Maintainer on
+        // remote-mirror routes: ask who we are to tell the two apart.
+        full.tokenValid = await tokenIsValid();
+      }
+      const translated = gitLabError(error, full);
+      if (settings.redactor != null) translated.message = settings.redactor.redact(translated.message);
+      throw translated;
+    }
+  }
+
+  async function tokenIsValid(): Promise<boolean> {
+    if (settings.token == null) return false;
+    try {
+      await api.PersonalAccessTokens.show();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function mirrorRoute(project: ProjectRef, mirrorId?: number): Omit<ErrorContext, "host"> {
+    if (settings.token == null) {
+      throw new ToolError("EGITLABTOKEN", "CI_JOB_TOKEN cannot manage push mirrors", {
+        fix: "GitLab does not accept job tokens on remote-mirror routes: set GITLAB_TOKEN (or the variable named by gitlab.token) to a Maintainer's api-scoped token.",
+        exitCode: 2,
+      });
+    }
+    return { project: String(project), mirrorId, mirrorRoute: true };
+  }
+
+  const mirrorsPath = (project: ProjectRef): string =>
+    `projects/${encodeURIComponent(String(project))}/remote_mirrors`;
+
+  const port: GitLabPort = {
+    get requestCount() {
+      return requests;
+    },
+    async getProject(project) {
+      return call({ project: String(project) }, async () =>
+        parse(projectSchema, await api.Projects.show(project)),
+      );
+    },
+    async findProject(project) {
+      try {
+        return await port.getProject(project);
+      } catch (error) {
+        if (error instanceof ToolError && error.code === "EGITLABNOTFOUND") return undefined;
+        throw error;
+      }
+    },
+    async createProject(input) {
+      const group = await port.getGroup(input.namespacePath);
+      return call({ project: `${input.namespacePath}/${input.path}` }, async () =>
+        parse(
+          projectSchema,
+          await api.Projects.create({
+            path: input.path,
+            namespaceId: group.id,
+            visibility: input.visibility as "private",
+            description: input.description,
+          }),
+        ),
+      );
+    },
+    async getGroup(group) {
+      return call({ group: String(group) }, async () => parse(groupSchema, await api.Groups.show(group)));
+    },
+    async listGroupProjects(group, options = {}) {
+      return call({ group: String(group) }, async () => {
+        const projects = await api.Groups.allProjects(group, {
+          includeSubgroups: true,
+          perPage: PER_PAGE,
+          // Only sent when excluding: without the parameter GitLab returns both.
+          ...(options.includeArchived === true ? {} : { archived: false }),
+        });
+        return parseArray(projectSchema, projects);
+      });
+    },
+    async listProtectedBranches(project) {
+      return call({ project: String(project) }, async () =>
+        parseArray(protectedBranchSchema, await api.ProtectedBranches.all(project, { perPage: PER_PAGE })),
+      );
+    },
+    async listRemoteMirrors(project) {
+      const context = mirrorRoute(project);
+      return call(context, async () =>
+        parseArray(remoteMirrorSchema, await api.ProjectRemoteMirrors.all(project, { perPage: PER_PAGE })),
+      );
+    },
+    async getRemoteMirror(project, mirrorId) {
+      const context = mirrorRoute(project, mirrorId);
+      return call(context, async () =>
+        parse(remoteMirrorSchema, await api.ProjectRemoteMirrors.show(project, mirrorId)),
+      );
+    },
+    async createRemoteMirror(project, input) {
+      const context = mirrorRoute(project);
+      // Raw POST rather than createPushMirror(): that method's options type has no auth_method.
+      return call(context, async () => {
+        const response = await api.requester.post(mirrorsPath(project), { body: mirrorBody(input) });
+        return parse(remoteMirrorSchema, response.body);
+      });
+    },
+    async updateRemoteMirror(project, mirrorId, input) {
+      const context = mirrorRoute(project, mirrorId);
+      // gitbeaker 43.8's ProjectRemoteMirrors.edit() sends POST, which GitLab does not route
+      // (404); the API's update is a PUT.
+      return call(context, async () => {
+        // GitLab cannot change a mirror's URL: a url here is dropped, not sent.
+        const changes: RemoteMirrorInput = { ...input, url: undefined };
+        const response = await api.requester.put(`${mirrorsPath(project)}/${mirrorId}`, {
+          body: mirrorBody(changes),
+        });
+        return parse(remoteMirrorSchema, response.body);
+      });
+    },
+    async deleteRemoteMirror(project, mirrorId) {
+      const context = mirrorRoute(project, mirrorId);
+      await call(context, async () => {
+        await api.ProjectRemoteMirrors.remove(project, mirrorId);
+      });
+    },
+    async syncRemoteMirror(project, mirrorId) {
+      const context = mirrorRoute(project, mirrorId);
+      await call(context, async () => {
+        await api.ProjectRemoteMirrors.sync(project, mirrorId);
+      });
+    },
+    async getRemoteMirrorPublicKey(project, mirrorId) {
+      const context = mirrorRoute(project, mirrorId);
+      // gitbeaker 43.8 has no method for `…/public_key` (GitLab 17.9+).
+      return call(context, async () => {
+        const response = await api.requester.get(`${mirrorsPath(project)}/${mirrorId}/public_key`);
+        return parse(publicKeySchema, response.body);
+      });
+    },
+    async tokenSelf() {
+      return call({}, async () => parse(tokenSchema, await api.PersonalAccessTokens.show()));
+    },
+  };
+  return port;
+}
+
+/** snake_case keys are added by gitbeaker; undefined fields are left out of the JSON. */
+function mirrorBody(input: RemoteMirrorInput): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (input.url !== undefined) body.url = input.url;
+  if (input.enabled !== undefined) body.enabled = input.enabled;
+  if (input.onlyProtectedBranches !== undefined) body.onlyProtectedBranches = input.onlyProtectedBranches;
+  if (input.keepDivergentRefs !== undefined) body.keepDivergentRefs = input.keepDivergentRefs;
+  if (input.mirrorBranchRegex !== undefined) body.mirrorBranchRegex = input.mirrorBranchRegex;
+  if (input.authMethod !== undefined) body.authMethod = input.authMethod;
+  return body;
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new ToolError(
+      "EGITLABUNEXPECTED",
+      `unexpected response shape from GitLab: ${result.error.message}`,
+      {
+        fix: "This GitLab version answers differently than ci-mirror expects; please report it.",
+      },
+    );
+  }
+  return result.data;
+}
+
+function parseArray<S extends z.ZodType>(schema: S, body: unknown): z.output<S>[] {
+  if (!Array.isArray(body)) return parse(schema.array(), body);
+  return body.map((item) => parse(schema, item));
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error == null || typeof error !== "object" || !("cause" in error)) return undefined;
+  const cause: unknown = error.cause;
+  if (cause == null || typeof cause !== "object" || !("response" in cause)) return undefined;
+  return cause.response instanceof Response ? cause.response.status : undefined;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

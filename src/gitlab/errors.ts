@@ -1,0 +1,175 @@
+/**
+ * GitLab failures as ToolErrors: a stable code, a plain message naming the host and the
+ * project, and the fix. Messages are built from our own words plus GitLab's validation text,
+ * never from the request, so a token cannot leak through them.
+ */
+import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from "@gitbeaker/rest";
+import { ToolError } from "../errors/tool-error.ts";
+import { retryAfterMs } from "./transport.ts";
+
+export interface ErrorContext {
+  /** `gitlab.example.com`, for messages. */
+  host: string;
+  project?: string | undefined;
+  group?: string | undefined;
+  mirrorId?: number | undefined;
+  /** Remote-mirror routes answer 401 to a valid token without Maintainer; see client.ts. */
+  mirrorRoute?: boolean | undefined;
+  /** Set after a 401 when `personal_access_tokens/self` accepted the token. */
+  tokenValid?: boolean | undefined;
+}
+
+export function gitLabError(error: unknown, context: ErrorContext): ToolError {
+  if (error instanceof ToolError) return error;
+  const { host } = context;
+  if (error instanceof GitbeakerTimeoutError) {
+    return new ToolError("EGITLABTIMEOUT", `${host} did not answer in time`, {
+      fix: "Check that GitLab is reachable from the runner, or raise the timeout.",
+      cause: error,
+    });
+  }
+  if (error instanceof GitbeakerRetryError) {
+    const limited = error.message.includes("429");
+    return new ToolError(
+      limited ? "EGITLABRATELIMIT" : "EGITLABUNAVAILABLE",
+      limited ? `${host} kept rate-limiting the requests` : `${host} kept failing`,
+      { fix: "Run the job again later.", cause: error },
+    );
+  }
+  if (error instanceof GitbeakerRequestError && error.cause?.response != null) {
+    return fromResponse(error.cause.response, error.cause.description, context, error);
+  }
+  if (error instanceof TypeError) {
+    const reason = networkReason(error);
+    return new ToolError("EGITLABUNAVAILABLE", `cannot reach ${host}${reason === "" ? "" : ` (${reason})`}`, {
+      fix: "Check gitlab.url / $CI_SERVER_URL and that the runner can reach GitLab.",
+      cause: error,
+    });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ToolError("EGITLABUNEXPECTED", `unexpected answer from ${host}: ${detail}`, { cause: error });
+}
+
+function fromResponse(
+  response: Response,
+  description: string,
+  context: ErrorContext,
+  cause: unknown,
+): ToolError {
+  const { host } = context;
+  const status = response.status;
+  const target = context.project ?? context.group;
+  const where = target == null ? "" : ` on ${target}`;
+  if (status === 401) {
+    if (context.mirrorRoute === true && context.tokenValid === true) return permissionError(context, cause);
+    return new ToolError("EGITLABAUTH", `token rejected by ${host} (401)`, {
+      fix: "The token is unknown, expired or revoked: set a valid api-scoped token in the variable named by gitlab.token (default GITLAB_TOKEN).",
+      cause,
+    });
+  }
+  if (status === 403) {
+    if (description === "insufficient_scope") {
+      return new ToolError(
+        "EGITLABPERMISSION",
+        `token lacks the api scope${where} (403 insufficient_scope)`,
+        {
+          fix: "Use a token with the `api` scope.",
+          cause,
+        },
+      );
+    }
+    return permissionError(context, cause);
+  }
+  if (status === 404) return notFound(description, context, cause);
+  if (status === 400 || status === 409 || status === 412 || status === 422) {
+    return new ToolError(
+      "EGITLABVALIDATION",
+      `${host} refused the request${where}: ${validationText(description)}`,
+      {
+        fix: "Correct the values named above.",
+        cause,
+      },
+    );
+  }
+  if (status === 429) {
+    const wait = retryAfterMs(response.headers.get("retry-after"));
+    const after = wait == null ? "" : `; it asks to wait ${Math.ceil(wait / 1000)}s`;
+    return new ToolError("EGITLABRATELIMIT", `${host} is rate-limiting requests (429)${after}`, {
+      fix: "Run the job again later, or ask the GitLab admin about the API rate limits.",
+      cause,
+    });
+  }
+  if (status >= 500) {
+    return new ToolError("EGITLABUNAVAILABLE", `${host} failed (${status})`, {
+      fix: "GitLab had a server-side problem; run the job again later.",
+      cause,
+    });
+  }
+  return new ToolError(
+    "EGITLABUNEXPECTED",
+    `${host} answered ${status}${where}: ${description.slice(0, 200)}`,
+    {
+      cause,
+    },
+  );
+}
+
+function permissionError(context: ErrorContext, cause: unknown): ToolError {
+  const target = context.project ?? context.group ?? "this resource";
+  const role = context.mirrorRoute === true ? "Maintainer" : "enough access";
+  return new ToolError("EGITLABPERMISSION", `token lacks ${role} on ${target}`, {
+    fix:
+      context.mirrorRoute === true
+        ? `Managing push mirrors needs the Maintainer role on ${target} (GitLab answers 401 here, not 403).`
+        : `Give the token's user access to ${target}.`,
+    cause,
+  });
+}
+
+function notFound(description: string, context: ErrorContext, cause: unknown): ToolError {
+  const fix = "Check the path or id, and that the token's user can see it (GitLab answers 404 to both).";
+  if (/project not found/i.test(description) || (context.project != null && context.mirrorId == null)) {
+    return new ToolError("EGITLABNOTFOUND", `project not found: ${context.project ?? "?"}`, { fix, cause });
+  }
+  if (/group not found/i.test(description) || (context.group != null && context.project == null)) {
+    return new ToolError("EGITLABNOTFOUND", `group not found: ${context.group ?? "?"}`, { fix, cause });
+  }
+  if (context.mirrorId != null) {
+    return new ToolError(
+      "EGITLABNOTFOUND",
+      `push mirror ${context.mirrorId} not found in ${context.project ?? "the project"}`,
+      { fix: "List the project's mirrors with `ci-mirror push-mirrors list`.", cause },
+    );
+  }
+  return new ToolError("EGITLABNOTFOUND", `not found on ${context.host}`, { fix, cause });
+}
+
+/**
+ * GitLab's 400 bodies are either a sentence (`url is missing`) or an ActiveModel errors hash,
+ * which gitbeaker hands over as JSON: `{"url":["is blocked: …"]}` → `url is blocked: …`.
+ */
+export function validationText(description: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(description);
+  } catch {
+    return description;
+  }
+  if (parsed == null || typeof parsed !== "object" || Array.isArray(parsed)) return description;
+  const parts: string[] = [];
+  for (const [field, messages] of Object.entries(parsed)) {
+    for (const message of Array.isArray(messages) ? messages : [messages]) {
+      const text = String(message);
+      parts.push(field === "base" ? text : `${field} ${text}`);
+    }
+  }
+  return parts.join("; ");
+}
+
+function networkReason(error: TypeError): string {
+  const cause: unknown = error.cause;
+  if (cause != null && typeof cause === "object" && "code" in cause && typeof cause.code === "string") {
+    return cause.code;
+  }
+  return "";
+}

@@ -1,0 +1,69 @@
+/**
+ * Where the GitLab API is and which token to use, from `gitlab:` in the config and the job's
+ * variables. Pure: the environment comes in as an argument.
+ */
+import type { GitLabSettings } from "../config/types.ts";
+import type { Env } from "../git/environment.ts";
+import { ToolError } from "../errors/tool-error.ts";
+import type { Redactor } from "../output/redact.ts";
+
+export const DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN";
+
+export interface ResolvedGitLabSettings {
+  url: string;
+  token?: string | undefined;
+  /** Only when no token variable is set: CI_JOB_TOKEN, which GitLab accepts on few routes. */
+  jobToken?: string | undefined;
+  /** The variable the credential came from, for messages. */
+  tokenSource: string;
+}
+
+export function resolveGitLabSettings(
+  gitlab: Partial<GitLabSettings> | undefined,
+  env: Env,
+  options: { redactor?: Redactor; urlOverride?: string | undefined } = {},
+): ResolvedGitLabSettings {
+  const rawUrl = options.urlOverride ?? gitlab?.url ?? env.CI_SERVER_URL;
+  if (rawUrl == null || rawUrl.trim() === "") {
+    throw new ToolError("EGITLABCONFIG", "no GitLab URL: neither gitlab.url nor $CI_SERVER_URL is set", {
+      fix: "Set `gitlab: { url: https://gitlab.example.com }` in the config, pass --gitlab-url, or run inside a GitLab CI job.",
+      exitCode: 2,
+    });
+  }
+  const url = normaliseUrl(rawUrl.trim());
+  const variable = gitlab?.token ?? DEFAULT_TOKEN_VARIABLE;
+  const token = env[variable];
+  if (token != null && token !== "") {
+    options.redactor?.add(token);
+    return { url, token, tokenSource: variable };
+  }
+  const jobToken = env.CI_JOB_TOKEN;
+  if (jobToken != null && jobToken !== "") {
+    options.redactor?.add(jobToken);
+    return { url, jobToken, tokenSource: "CI_JOB_TOKEN" };
+  }
+  throw new ToolError("EGITLABTOKEN", `no GitLab token: $${variable} is not set`, {
+    fix: `Add a masked CI/CD variable ${variable} holding a token with the api scope (or name another variable in gitlab.token).`,
+    exitCode: 2,
+  });
+}
+
+function normaliseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ToolError("EGITLABCONFIG", `GitLab URL is not a URL: ${url}`, {
+      fix: "Write it as https://gitlab.example.com",
+      exitCode: 2,
+    });
+  }
+  if (parsed.username !== "" || parsed.password !== "") {
+    throw new ToolError("EGITLABCONFIG", "the GitLab URL must not contain credentials", {
+      fix: "Put the token in the variable named by gitlab.token instead.",
+      exitCode: 2,
+    });
+  }
+  // gitbeaker appends `/api/v4` itself; a relative-URL install keeps its path prefix.
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "").replace(/\/api\/v4$/, "")}`;
+}

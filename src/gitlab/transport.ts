@@ -1,0 +1,178 @@
+/**
+ * The HTTP layer under @gitbeaker/rest, plugged in through its `requesterFn` option.
+ *
+ * Why our own: gitbeaker 43.8's built-in request handler retries 429 and 502 ten times with a
+ * delay of 2**i * 0.25 ms (the whole burst takes about 0.3 s), ignores `Retry-After`, and then
+ * throws a GitbeakerRetryError that no longer carries the response. It has no switch to turn
+ * that off: `rateLimits` only throttles requests on our side, and the handler calls the global
+ * `fetch`, so wrapping fetch would mean patching a global. `requesterFn` is the supported seam:
+ * gitbeaker's resources (endpoints, path encoding, pagination) stay in charge, and this file
+ * only turns their request into fetch calls, with our retries, timeout and request counting.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { GitbeakerRequestError, GitbeakerTimeoutError } from "@gitbeaker/rest";
+import type { Gitlab } from "@gitbeaker/rest";
+
+type GitlabOptions = ConstructorParameters<typeof Gitlab>[0];
+export type RequesterFn = NonNullable<GitlabOptions["requesterFn"]>;
+type ResourceOptions = Parameters<RequesterFn>[0];
+type Requester = ReturnType<RequesterFn>;
+type RequestOptions = NonNullable<Parameters<Requester["get"]>[1]>;
+type Formatted = Awaited<ReturnType<Requester["get"]>>;
+
+export interface RetryPolicy {
+  /** Total tries per request, the first one included. */
+  attempts: number;
+  baseDelayMs: number;
+  /** Longest wait between tries; a longer `Retry-After` ends the retries instead. */
+  maxDelayMs: number;
+}
+
+export interface TransportOptions {
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Called once per HTTP request sent, retries included. */
+  onRequest: () => void;
+}
+
+// 429 and 503 mean GitLab did not act on the request, so even a POST may be sent again.
+const RETRY_ALWAYS = new Set([429, 503]);
+// A 500/502/504 or a dropped connection may come after GitLab acted: only idempotent methods
+// are sent again, so a create never runs twice.
+const RETRY_IDEMPOTENT = new Set([500, 502, 504]);
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+
+export function createRequesterFn(options: TransportOptions): RequesterFn {
+  return (resource: ResourceOptions) => {
+    const send = (method: string) => (endpoint: string, request?: RequestOptions) =>
+      sendWithRetries(resource, method, endpoint, request ?? {}, options);
+    // gitbeaker's types promise a body of the caller's choosing; what arrives is whatever
+    // GitLab sent, and client.ts parses it with zod before use.
+    return {
+      get: send("GET"),
+      post: send("POST"),
+      put: send("PUT"),
+      patch: send("PATCH"),
+      delete: send("DELETE"),
+    } as Requester;
+  };
+}
+
+async function sendWithRetries(
+  resource: ResourceOptions,
+  method: string,
+  endpoint: string,
+  request: RequestOptions,
+  options: TransportOptions,
+): Promise<Formatted> {
+  const url = new URL(endpoint, resource.url.endsWith("/") ? resource.url : `${resource.url}/`);
+  url.search = formatQuery(request.searchParams ?? {});
+  const headers: Record<string, string> = { ...resource.headers };
+  if (request.sudo != null) headers.sudo = String(request.sudo);
+  for (const [name, value] of Object.entries(resource.authHeaders)) headers[name] = await value();
+  let body: string | FormData | undefined;
+  if (request.body instanceof FormData) body = request.body;
+  else if (request.body != null) {
+    body = JSON.stringify(decamelizeKeys(request.body));
+    headers["content-type"] = "application/json";
+  }
+  const { attempts, baseDelayMs, maxDelayMs } = options.retry;
+  for (let attempt = 1; ; attempt += 1) {
+    const last = attempt >= attempts;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = request.signal == null ? timeout : AbortSignal.any([timeout, request.signal]);
+    options.onRequest();
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body, signal });
+      if (response.ok) return await parseResponse(response);
+    } catch (error) {
+      if (timeout.aborted) {
+        throw new GitbeakerTimeoutError("Query timeout was reached", { cause: error });
+      }
+      if (last || !IDEMPOTENT.has(method) || !isNetworkError(error)) throw error;
+      await sleep(backoff(attempt, baseDelayMs, maxDelayMs));
+      continue;
+    }
+    const retryable =
+      RETRY_ALWAYS.has(response.status) || (RETRY_IDEMPOTENT.has(response.status) && IDEMPOTENT.has(method));
+    const asked = retryAfterMs(response.headers.get("retry-after"));
+    if (!retryable || last || (asked != null && asked > maxDelayMs)) {
+      throw await requestError(new Request(url, { method, headers }), response);
+    }
+    await response.body?.cancel();
+    // GitLab's Retry-After is the end of its throttle window: asking earlier is refused again.
+    await sleep(asked ?? backoff(attempt, baseDelayMs, maxDelayMs));
+  }
+}
+
+export function backoff(attempt: number, baseDelayMs: number, maxDelayMs: number): number {
+  const exponential = baseDelayMs * 2 ** (attempt - 1);
+  // Up to a quarter of jitter, so parallel jobs hitting the same limit do not retry in step.
+  return Math.min(maxDelayMs, exponential * (1 + Math.random() * 0.25));
+}
+
+/** `Retry-After` is seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now: number = Date.now()): number | undefined {
+  if (value == null || value.trim() === "") return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function isNetworkError(error: unknown): boolean {
+  // undici reports refused/reset connections and DNS failures as `TypeError: fetch failed`.
+  return error instanceof TypeError;
+}
+
+async function parseResponse(response: Response): Promise<Formatted> {
+  const headers = Object.fromEntries(response.headers.entries());
+  if (response.status === 204) return { body: null, headers, status: response.status };
+  const type = (response.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+  const text = await response.text();
+  let body: Formatted["body"] = text;
+  if (type === "application/json") body = text === "" ? {} : ((JSON.parse(text) as Formatted["body"]) ?? {});
+  return { body, headers, status: response.status };
+}
+
+/** The same error gitbeaker throws, so callers see one error type whatever path a call took. */
+async function requestError(request: Request, response: Response): Promise<GitbeakerRequestError> {
+  const text = await response.text();
+  let description = text;
+  if ((response.headers.get("content-type") ?? "").includes("application/json")) {
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown; message?: unknown } | null;
+      const content = parsed?.error ?? parsed?.message ?? "";
+      description = typeof content === "string" ? content : JSON.stringify(content);
+    } catch {
+      // A proxy may label an empty or HTML page as JSON; keep the raw text.
+    }
+  }
+  return new GitbeakerRequestError(description, { cause: { description, request, response } });
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+function decamelizeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decamelizeKeys);
+  if (value == null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeCase(k), decamelizeKeys(v)]));
+}
+
+/** GitLab's (Rails') query format: `a=1&list[]=x&hash[key]=y`, keys in snake_case. */
+export function formatQuery(params: Record<string, unknown>): string {
+  const query = new URLSearchParams();
+  const add = (key: string, value: unknown): void => {
+    if (value == null) return;
+    if (Array.isArray(value)) for (const item of value) add(`${key}[]`, item);
+    else if (typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) add(`${key}[${snakeCase(k)}]`, v);
+    } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      query.append(key, String(value));
+    }
+  };
+  for (const [key, value] of Object.entries(params)) add(snakeCase(key), value);
+  return query.toString();
+}

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AuditNotification } from "./summary.ts";
+
+export interface WebhookOptions {
+  timeoutMs?: number;
+  /** Extra attempts after the first; default 1. */
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+export type SendResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * POST the notification as JSON. A webhook URL is a secret (whoever holds it can post to the
+ * channel), so no message built here ever contains it: failures are described by status code
+ * or error code only. Never throws: a notification that did not go out must not hide the
+ * audit's own result.
+ */
+export async function sendWebhook(
+  url: string,
+  notification: AuditNotification,
+  options: WebhookOptions = {},
+): Promise<SendResult> {
+  const attempts = 1 + Math.max(0, options.retries ?? 1);
+  let reason = "not sent";
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    if (attempt > 1) await sleep(options.retryDelayMs ?? 1_000);
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(notification),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        redirect: "error",
+      });
+      // Drain the body so the connection is released; its content is of no use to us.
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.ok) return { ok: true };
+      reason = `the webhook answered ${response.status}`;
+      // A 4xx will not change on a second try (bad URL, revoked hook); 429 might.
+      if (response.status < 500 && response.status !== 429) break;
+    } catch (error) {
+      reason = describeFetchError(error);
+    }
+  }
+  return { ok: false, reason: `${reason} (after ${attempts} attempt${attempts === 1 ? "" : "s"})` };
+}
+
+function describeFetchError(error: unknown): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return "the webhook did not answer in time";
+  }
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code =
+    cause != null && typeof cause === "object" && "code" in cause && typeof cause.code === "string"
+      ? cause.code
+      : undefined;
+  // fetch's own messages can quote the URL (e.g. "Failed to parse URL from …"): use codes only.
+  return code != null ? `cannot reach the webhook (${code})` : "cannot reach the webhook";
+}
