@@ -309,7 +309,7 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
       "colour",
       2,
       1,
-      "unknown key `colour`; expected one of `version`, `defaults`, `mirrors`",
+      "unknown key `colour`; expected one of `version`, `gitlab`, `defaults`, `mirrors`, `push_mirrors`, `audit`",
     ],
     [
       "endpoint key on the mirror",
@@ -341,10 +341,10 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
       "mirrors",
       1,
       1,
-      "nothing to mirror",
+      "nothing to do: add `mirrors:`, `push_mirrors:` or `audit:`",
     ],
-    ["empty mirrors list", yaml("version: 1", "mirrors: []"), "mirrors", 2, 10, "nothing to mirror"],
-    ["mirrors key without a value", yaml("version: 1", "mirrors:"), "mirrors", 2, 1, "nothing to mirror"],
+    ["empty mirrors list", yaml("version: 1", "mirrors: []"), "mirrors", 2, 10, "nothing to do"],
+    ["mirrors key without a value", yaml("version: 1", "mirrors:"), "mirrors", 2, 1, "nothing to do"],
     [
       "mirrors is not a list",
       yaml("version: 1", "mirrors: { name: a }"),
@@ -485,7 +485,7 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
       "",
       1,
       1,
-      "expected a map with `version` and `mirrors`, got a list",
+      "expected a map with `version` and `mirrors`, `push_mirrors` or `audit`, got a list",
     ],
     [
       "credentials in the source URL",

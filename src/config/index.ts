@@ -4,12 +4,18 @@ export { loadConfig, type LoadConfigOptions } from "./load.ts";
 export { formatIssues } from "./format-issues.ts";
 export { compilePattern } from "./ref-pattern.ts";
 export type {
+  AuditSettings,
   Config,
+  CreateTarget,
   DeletionLimit,
   DivergencePolicy,
   Endpoint,
+  GitLabSettings,
   LfsMode,
+  MirrorAuthMethod,
   MirrorConfig,
+  PushMirrorDecl,
   RefPattern,
   RefRules,
+  Visibility,
 } from "./types.ts";

@@ -1,12 +1,30 @@
+import { durationMs } from "./duration.ts";
 import { compilePattern } from "./ref-pattern.ts";
 import { parseRepoUrl } from "./repo-url.ts";
-import type { DefaultsInput, MirrorInput } from "./schema.ts";
-import type { DeletionLimit, Endpoint, LfsMode, MirrorConfig, RefPattern } from "./types.ts";
+import type {
+  AuditInput,
+  CreateTargetInput,
+  DefaultsInput,
+  GitLabInput,
+  MirrorInput,
+  PushMirrorInput,
+} from "./schema.ts";
+import type {
+  AuditSettings,
+  CreateTarget,
+  DeletionLimit,
+  Endpoint,
+  GitLabSettings,
+  LfsMode,
+  MirrorConfig,
+  PushMirrorDecl,
+  RefPattern,
+} from "./types.ts";
 
 /**
- * Turns one mirror entry, already checked by the schema, into the normalised form: defaults
- * merged in, `{name}` filled in, URLs normalised, patterns compiled. Nothing here can fail; what
- * can still be wrong (a missing target URL, say) is left for the rules to report.
+ * Turns the sections, already checked by the schema, into the normalised form: defaults merged
+ * in, `{name}` filled in, URLs normalised, patterns compiled, durations converted. Nothing here
+ * can fail; what can still be wrong (a missing target URL, say) is left for the rules to report.
  */
 
 /** Used when neither the mirror nor `defaults` says. */
@@ -27,6 +45,35 @@ export const BUILT_IN_DEFAULTS = {
   maxDeletions: string;
   lfs: string;
 };
+
+/** Used when `gitlab:`, a push mirror or `audit:` leaves a key out. */
+export const GITLAB_DEFAULTS = {
+  token: "GITLAB_TOKEN",
+  visibility: "private",
+  /** GitLab's usual user name for a token in a URL; only for http(s) URLs, ssh:// ones name their user. */
+  pushUsername: "oauth2",
+  maxAge: "24h",
+  stuckAfter: "1h",
+} as const satisfies {
+  token: string;
+  visibility: CreateTarget["visibility"];
+  pushUsername: string;
+  maxAge: string;
+  stuckAfter: string;
+};
+
+/** Every valid part of the file, before the rules ran: what they check and what the result is built from. */
+export interface ConfigDraft {
+  defaults: DefaultsInput | undefined;
+  mirrors: MirrorDraft[];
+  /** Undefined when the section is absent or invalid. */
+  gitlab: GitLabInput | undefined;
+  /** False when `gitlab:` is there but invalid, so what it says is not known. */
+  gitlabKnown: boolean;
+  pushMirrors: PushMirrorDraft[];
+  /** Undefined when the section is absent or invalid. */
+  audit: AuditInput | undefined;
+}
 
 /** A mirror before the rules ran: its target URL may still be missing. */
 export interface MirrorDraft {
@@ -84,6 +131,8 @@ export function draftMirror(
         input.max_deletions ?? defaults?.max_deletions ?? BUILT_IN_DEFAULTS.maxDeletions,
       ),
       lfs: lfsMode(input.lfs ?? defaults?.lfs ?? BUILT_IN_DEFAULTS.lfs),
+      // The mirror's `create_target` replaces the shared one as a whole: `false` switches it off.
+      createTarget: createTargetOf(input.create_target ?? defaults?.create_target),
       line,
     },
   };
@@ -94,6 +143,66 @@ export function finishMirror(draft: MirrorDraft): MirrorConfig | undefined {
   const { url, ...rest } = draft.mirror.target;
   if (url === undefined) return undefined;
   return { ...draft.mirror, target: { url, ...rest } };
+}
+
+/** A push mirror entry; its rules need the entry as written too. */
+export interface PushMirrorDraft {
+  /** Position in the `push_mirrors` list, for issue paths. */
+  index: number;
+  input: PushMirrorInput;
+  decl: PushMirrorDecl;
+}
+
+export function draftPushMirror(
+  index: number,
+  input: PushMirrorInput,
+  line: number | undefined,
+): PushMirrorDraft {
+  const url = input.url.trim();
+  const overHttp = /^https?:\/\//i.test(url);
+  const authMethod = input.auth_method ?? "password";
+  const defaultUsername =
+    input.token !== undefined && overHttp && authMethod === "password"
+      ? GITLAB_DEFAULTS.pushUsername
+      : undefined;
+  return {
+    index,
+    input,
+    decl: {
+      project: String(input.project),
+      url,
+      username: input.username ?? defaultUsername,
+      token: input.token,
+      enabled: input.enabled ?? true,
+      onlyProtectedBranches: input.only_protected_branches ?? false,
+      keepDivergentRefs: input.keep_divergent_refs ?? false,
+      mirrorBranchRegex: input.mirror_branch_regex ?? null,
+      authMethod,
+      line,
+    },
+  };
+}
+
+export function gitlabSettings(input: GitLabInput | undefined): GitLabSettings {
+  return {
+    url: input?.url?.trim().replace(/\/+$/, ""),
+    token: input?.token ?? GITLAB_DEFAULTS.token,
+  };
+}
+
+export function auditSettings(input: AuditInput): AuditSettings {
+  return {
+    projects: (input.projects ?? []).map(String),
+    groups: input.groups ?? [],
+    maxAgeMs: durationMs(input.max_age ?? GITLAB_DEFAULTS.maxAge),
+    stuckAfterMs: durationMs(input.stuck_after ?? GITLAB_DEFAULTS.stuckAfter),
+  };
+}
+
+function createTargetOf(written: CreateTargetInput | undefined): CreateTarget | undefined {
+  if (written === undefined || written === false) return undefined;
+  if (written === true) return { visibility: GITLAB_DEFAULTS.visibility };
+  return { visibility: written.visibility ?? GITLAB_DEFAULTS.visibility, description: written.description };
 }
 
 function normaliseUrl(written: string): string {

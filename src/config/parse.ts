@@ -1,18 +1,32 @@
 import { LineCounter, parseDocument } from "yaml";
 import type { Document, YAMLError } from "yaml";
+import type { z } from "zod";
 import type { ConfigIssue } from "../errors/tool-error.ts";
 import { formatPath, type PathIssue, type PathSegment } from "./config-path.ts";
 import { canShowKey } from "./env-var-name.ts";
 import { dedupeIssues, sortIssues } from "./issue-order.ts";
-import { draftMirror, finishMirror, type MirrorDraft } from "./normalise.ts";
-import { checkRules } from "./rules.ts";
+import {
+  auditSettings,
+  draftMirror,
+  draftPushMirror,
+  finishMirror,
+  gitlabSettings,
+  type ConfigDraft,
+} from "./normalise.ts";
+import { checkRules, nothingToDo } from "./rules.ts";
 import { fromSchemaIssues } from "./schema-issues.ts";
 import {
+  auditSchema,
   configFileSchema,
   defaultsSchema,
+  gitlabSchema,
   mirrorSchema,
+  pushMirrorSchema,
+  type AuditInput,
   type DefaultsInput,
+  type GitLabInput,
   type MirrorInput,
+  type PushMirrorInput,
 } from "./schema.ts";
 import type { Config, MirrorConfig } from "./types.ts";
 import { collectWarnings } from "./warnings.ts";
@@ -54,38 +68,62 @@ export function parseConfig(
     );
   }
   if (raw == null) {
-    const message = "the file is empty: it needs `version: 1` and a `mirrors:` list";
+    const message = "the file is empty: it needs `version: 1` and `mirrors:`, `push_mirrors:` or `audit:`";
     return failure([{ path: "", message, line: 1, column: 1 }], yaml.warnings);
   }
 
   const parsed = configFileSchema.safeParse(raw);
-  const usable = parsed.success
+  const usable: UsableParts = parsed.success
     ? {
         defaults: parsed.data.defaults,
-        mirrors: parsed.data.mirrors.map((input, index) => ({ input, index })),
+        mirrors: (parsed.data.mirrors ?? []).map((input, index) => ({ input, index })),
+        gitlab: parsed.data.gitlab,
+        gitlabKnown: true,
+        pushMirrors: (parsed.data.push_mirrors ?? []).map((input, index) => ({ input, index })),
+        audit: parsed.data.audit,
       }
     : usableParts(raw);
-  const drafts: MirrorDraft[] = usable.mirrors.map(({ input, index }) =>
-    draftMirror(index, input, usable.defaults, positions.positionOf(["mirrors", index])?.line),
-  );
+  const draft: ConfigDraft = {
+    defaults: usable.defaults,
+    mirrors: usable.mirrors.map(({ input, index }) =>
+      draftMirror(index, input, usable.defaults, positions.positionOf(["mirrors", index])?.line),
+    ),
+    gitlab: usable.gitlab,
+    gitlabKnown: usable.gitlabKnown,
+    pushMirrors: usable.pushMirrors.map(({ input, index }) =>
+      draftPushMirror(index, input, positions.positionOf(["push_mirrors", index])?.line),
+    ),
+    audit: usable.audit,
+  };
 
   const issues = [
     ...yaml.issues,
+    ...nothingToDo(raw).map((issue) => locateIssue(positions, issue)),
     ...(parsed.success ? [] : fromSchemaIssues(parsed.error.issues)).map((issue) =>
       locateIssue(positions, issue),
     ),
-    ...checkRules(drafts).map((issue) => locateIssue(positions, issue)),
+    ...checkRules(draft).map((issue) => locateIssue(positions, issue)),
   ];
   const warnings = sortIssues(
     dedupeIssues([
       ...yaml.warnings,
-      ...collectWarnings(drafts, env).map((issue) => locateIssue(positions, issue)),
+      ...collectWarnings(draft, env).map((issue) => locateIssue(positions, issue)),
     ]),
   );
   if (issues.length > 0) return failure(issues, warnings);
 
-  const mirrors = drafts.map(finishMirror).filter((mirror): mirror is MirrorConfig => mirror !== undefined);
-  return { ok: true, config: { version: 1, file, mirrors }, warnings };
+  const mirrors = draft.mirrors
+    .map(finishMirror)
+    .filter((mirror): mirror is MirrorConfig => mirror !== undefined);
+  const config: Config = {
+    version: 1,
+    file,
+    mirrors,
+    gitlab: gitlabSettings(draft.gitlab),
+    pushMirrors: draft.pushMirrors.map((pushMirror) => pushMirror.decl),
+    audit: draft.audit === undefined ? undefined : auditSettings(draft.audit),
+  };
+  return { ok: true, config, warnings };
 }
 
 function failure(issues: readonly ConfigIssue[], warnings: ConfigIssue[]): ConfigResult {
@@ -165,24 +203,49 @@ function withoutCascades(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return [...shown, { path: "", message, line: next.line, column: next.column }];
 }
 
+interface UsableParts {
+  defaults: DefaultsInput | undefined;
+  mirrors: { input: MirrorInput; index: number }[];
+  gitlab: GitLabInput | undefined;
+  gitlabKnown: boolean;
+  pushMirrors: { input: PushMirrorInput; index: number }[];
+  audit: AuditInput | undefined;
+}
+
 /**
  * When the file as a whole fails the schema, the parts that pass on their own still get the
  * cross-field rules, so fixing one problem does not reveal a new batch. If `defaults` is broken,
  * no mirror is checked: every mirror depends on it and the rules would report phantom problems.
  */
-function usableParts(raw: unknown): {
-  defaults: DefaultsInput | undefined;
-  mirrors: { input: MirrorInput; index: number }[];
-} {
-  if (!isRecord(raw)) return { defaults: undefined, mirrors: [] };
+function usableParts(raw: unknown): UsableParts {
+  const none: UsableParts = {
+    defaults: undefined,
+    mirrors: [],
+    gitlab: undefined,
+    gitlabKnown: true,
+    pushMirrors: [],
+    audit: undefined,
+  };
+  if (!isRecord(raw)) return none;
   const defaults = defaultsSchema.optional().safeParse(raw["defaults"]);
-  if (!defaults.success) return { defaults: undefined, mirrors: [] };
-  const entries: unknown[] = Array.isArray(raw["mirrors"]) ? raw["mirrors"] : [];
-  const mirrors = entries.flatMap((entry, index) => {
-    const mirror = mirrorSchema.safeParse(entry);
-    return mirror.success ? [{ input: mirror.data, index }] : [];
+  const gitlab = gitlabSchema.optional().safeParse(raw["gitlab"]);
+  const audit = auditSchema.optional().safeParse(raw["audit"]);
+  return {
+    defaults: defaults.data,
+    mirrors: defaults.success ? validEntries(raw["mirrors"], mirrorSchema) : [],
+    gitlab: gitlab.data,
+    gitlabKnown: gitlab.success,
+    pushMirrors: validEntries(raw["push_mirrors"], pushMirrorSchema),
+    audit: audit.data,
+  };
+}
+
+function validEntries<T>(list: unknown, schema: z.ZodType<T>): { input: T; index: number }[] {
+  const entries: unknown[] = Array.isArray(list) ? list : [];
+  return entries.flatMap((entry, index) => {
+    const parsed = schema.safeParse(entry);
+    return parsed.success ? [{ input: parsed.data, index }] : [];
   });
-  return { defaults: defaults.data, mirrors };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,13 +1,21 @@
 import type { PathIssue, PathSegment } from "./config-path.ts";
-import type { MirrorDraft } from "./normalise.ts";
+import { pathIdentity } from "./gitlab-path.ts";
+import {
+  auditSettings,
+  GITLAB_DEFAULTS,
+  type ConfigDraft,
+  type MirrorDraft,
+  type PushMirrorDraft,
+} from "./normalise.ts";
 import { parseRepoUrl, repoIdentity, type RepoUrl } from "./repo-url.ts";
+import type { AuditInput } from "./schema.ts";
 
 /**
- * Checks that need more than one key, or more than one mirror, to decide. They run on the
- * mirrors whose entries passed the schema, so a config with typos still gets these checked too.
+ * Checks that need more than one key, or more than one entry, to decide. They run on the parts
+ * of the file that passed the schema, so a config with typos still gets these checked too.
  * When a problem comes from `defaults`, it is reported there once rather than on every mirror.
  */
-export function checkRules(drafts: readonly MirrorDraft[]): PathIssue[] {
+export function checkRules(draft: ConfigDraft): PathIssue[] {
   const perMirror = [
     targetUrlIsSet,
     sshSourceHasKnownHosts,
@@ -15,11 +23,30 @@ export function checkRules(drafts: readonly MirrorDraft[]): PathIssue[] {
     refsSelectSomething,
     targetDiffersFromSource,
   ];
+  const perPushMirror = [branchRegexOrProtected, sshPublicKeyNeedsSsh];
   return [
-    ...drafts.flatMap((draft) => perMirror.flatMap((rule) => rule(draft))),
-    ...namesAreUnique(drafts),
-    ...targetsAreUnique(drafts),
+    ...draft.mirrors.flatMap((mirror) => perMirror.flatMap((rule) => rule(mirror))),
+    ...namesAreUnique(draft.mirrors),
+    ...targetsAreUnique(draft.mirrors),
+    ...draft.pushMirrors.flatMap((pushMirror) => perPushMirror.flatMap((rule) => rule(pushMirror))),
+    ...pushMirrorsAreUnique(draft.pushMirrors),
+    ...(draft.audit === undefined ? [] : auditRules(draft.audit)),
   ];
+}
+
+export const NOTHING_TO_DO = "nothing to do: add `mirrors:`, `push_mirrors:` or `audit:`";
+
+/**
+ * A file that declares no work is a mistake: an empty list, a list left without entries, or the
+ * wrong file. A section that is there but broken counts as declared; the schema reports it.
+ */
+export function nothingToDo(raw: unknown): PathIssue[] {
+  if (typeof raw !== "object" || raw == null || Array.isArray(raw)) return [];
+  const file: Record<string, unknown> = { ...raw };
+  const declared = (value: unknown): boolean =>
+    value != null && !(Array.isArray(value) && value.length === 0);
+  if (declared(file["mirrors"]) || declared(file["push_mirrors"]) || "audit" in file) return [];
+  return [{ path: ["mirrors"], message: NOTHING_TO_DO }];
 }
 
 /** The URL a draft pushes to or fetches from, parsed; undefined when there is none. */
@@ -143,5 +170,96 @@ function targetsAreUnique(drafts: readonly MirrorDraft[]): PathIssue[] {
 }
 
 function onLine(draft: MirrorDraft): string {
-  return draft.mirror.line === undefined ? "" : ` (line ${draft.mirror.line})`;
+  return lineNote(draft.mirror.line);
+}
+
+function lineNote(line: number | undefined): string {
+  return line === undefined ? "" : ` (line ${line})`;
+}
+
+function pushMirrorPath(draft: PushMirrorDraft, ...rest: PathSegment[]): PathSegment[] {
+  return ["push_mirrors", draft.index, ...rest];
+}
+
+// GitLab answers "mutually exclusive" when a mirror sets both.
+function branchRegexOrProtected(draft: PushMirrorDraft): PathIssue[] {
+  const { onlyProtectedBranches, mirrorBranchRegex } = draft.decl;
+  if (!onlyProtectedBranches || mirrorBranchRegex == null) return [];
+  return [
+    {
+      path: pushMirrorPath(draft, "mirror_branch_regex"),
+      message:
+        "`mirror_branch_regex` and `only_protected_branches: true` are mutually exclusive (GitLab refuses both): keep one",
+    },
+  ];
+}
+
+function sshPublicKeyNeedsSsh(draft: PushMirrorDraft): PathIssue[] {
+  if (draft.decl.authMethod !== "ssh_public_key" || repoUrlOf(draft.decl.url)?.scheme === "ssh") return [];
+  return [
+    {
+      path: pushMirrorPath(draft, "auth_method"),
+      message:
+        "`auth_method: ssh_public_key` needs an ssh:// URL; for https:// use `auth_method: password` (the default) with `token`",
+    },
+  ];
+}
+
+function pushMirrorsAreUnique(drafts: readonly PushMirrorDraft[]): PathIssue[] {
+  const firstByKey = new Map<string, PushMirrorDraft>();
+  const issues: PathIssue[] = [];
+  for (const draft of drafts) {
+    const url = repoUrlOf(draft.decl.url);
+    if (url === undefined) continue;
+    const key = `${pathIdentity(draft.decl.project)}\u0000${repoIdentity(url)}`;
+    const first = firstByKey.get(key);
+    if (first === undefined) {
+      firstByKey.set(key, draft);
+      continue;
+    }
+    issues.push({
+      path: pushMirrorPath(draft, "url"),
+      message: `the same project and URL as the push mirror${lineNote(first.decl.line)}; declare each push mirror once`,
+    });
+  }
+  return issues;
+}
+
+function auditRules(input: AuditInput): PathIssue[] {
+  return [
+    ...entriesAreUnique(input.projects?.map(String) ?? [], "projects"),
+    ...entriesAreUnique(input.groups ?? [], "groups"),
+    ...stuckBeforeOutOfDate(input),
+  ];
+}
+
+function entriesAreUnique(entries: readonly string[], key: "projects" | "groups"): PathIssue[] {
+  const firstIndex = new Map<string, number>();
+  return entries.flatMap((entry, index) => {
+    const first = firstIndex.get(pathIdentity(entry));
+    if (first === undefined) {
+      firstIndex.set(pathIdentity(entry), index);
+      return [];
+    }
+    return [
+      {
+        path: ["audit", key, index],
+        message: `listed twice: the same as \`audit.${key}[${first}]\` (paths are compared ignoring case)`,
+      },
+    ];
+  });
+}
+
+// A mirror stuck for longer than `max_age` is already reported as out of date.
+function stuckBeforeOutOfDate(input: AuditInput): PathIssue[] {
+  const { maxAgeMs, stuckAfterMs } = auditSettings(input);
+  if (stuckAfterMs < maxAgeMs) return [];
+  const maxAge = input.max_age ?? `${GITLAB_DEFAULTS.maxAge}, the default`;
+  const stuckAfter = input.stuck_after ?? `${GITLAB_DEFAULTS.stuckAfter}, the default`;
+  return [
+    {
+      path: ["audit", input.stuck_after === undefined ? "max_age" : "stuck_after"],
+      message: `\`stuck_after\` (${stuckAfter}) must be shorter than \`max_age\` (${maxAge}): a mirror stuck that long is already out of date`,
+    },
+  ];
 }

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { DURATION_NEEDS_A_UNIT, durationProblem } from "./duration.ts";
 import { envVarNameProblem } from "./env-var-name.ts";
+import { groupPathProblem, projectRefProblem } from "./gitlab-path.ts";
 import { mirrorNameProblem } from "./mirror-name.ts";
 import { patternProblem } from "./ref-pattern.ts";
-import { sourceUrlProblem, targetUrlProblem } from "./url-checks.ts";
+import { gitlabUrlProblem, pushMirrorUrlProblem, sourceUrlProblem, targetUrlProblem } from "./url-checks.ts";
 
 /**
  * The config file as written (snake_case, everything optional that `defaults` can supply).
@@ -128,6 +130,36 @@ const lfs = z
   .union([z.boolean(), z.literal("auto")], { error: "expected `auto`, `true` or `false`" })
   .describe("Mirror Git LFS objects: `auto` when the repository uses LFS and git-lfs is installed.");
 
+const visibility = z
+  .enum(["private", "internal", "public"], { error: "expected `private`, `internal` or `public`" })
+  .describe("Visibility of the created project. Default: private.");
+
+export const createTargetSchema = z.strictObject(
+  {
+    visibility: visibility.optional(),
+    description: z
+      .string({ error: expectedText("a description (a string)") })
+      .superRefine(
+        checkedBy((value: string) =>
+          value.trim() === ""
+            ? "the description is empty: leave it out for the default (`Mirror of <source URL>`)"
+            : undefined,
+        ),
+      )
+      .optional()
+      .describe("Description of the created project. Default: `Mirror of <source URL>`."),
+  },
+  { error: expected("a map like `{ visibility: private }`") },
+);
+
+const createTarget = z
+  .union([z.boolean(), createTargetSchema], {
+    error: expected("`true`, `false` or a map like `{ visibility: private, description: … }`"),
+  })
+  .describe(
+    "Create the target project through the GitLab API when it does not exist yet; `true` means `{ visibility: private }`.",
+  );
+
 /** Settings a mirror inherits unless it sets them itself. */
 const inheritable = {
   target: targetSchema.optional().describe("Target endpoint, merged key by key with `defaults.target`."),
@@ -136,6 +168,7 @@ const inheritable = {
   prune: prune.optional(),
   max_deletions: maxDeletions.optional(),
   lfs: lfs.optional(),
+  create_target: createTarget.optional(),
 };
 
 export const defaultsSchema = z.strictObject(inheritable, {
@@ -167,7 +200,108 @@ export const mirrorSchema = z.strictObject(
   { error: expected("a map with at least `name` and `source`") },
 );
 
-const NOTHING_TO_MIRROR = "nothing to mirror: add a `mirrors:` list with at least one `name` and `source`";
+export const gitlabSchema = z.strictObject(
+  {
+    url: z
+      .string({ error: expectedText("GitLab's base URL") })
+      .superRefine(checkedBy(gitlabUrlProblem))
+      .optional()
+      .describe("Base URL of the GitLab whose API ci-mirror uses. Default: `$CI_SERVER_URL`."),
+    token: envVarName
+      .optional()
+      .describe("NAME of the CI/CD variable holding an api-scoped token. Default: `GITLAB_TOKEN`."),
+  },
+  { error: expected("a map like `{ url: …, token: … }`") },
+);
+
+const projectRef = z
+  .union([z.number(), z.string()], {
+    error: expected(
+      "a project id or full path (e.g. `group/app`)",
+      "missing required key `project` (the project's id or full path)",
+    ),
+  })
+  .superRefine(checkedBy(projectRefProblem));
+
+const flag = z.boolean({ error: expected("`true` or `false`") });
+
+function branchRegexProblem(value: string): string | undefined {
+  if (value === "") return "empty regular expression: leave the key out (or write `null`) for all branches";
+  try {
+    new RegExp(value);
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // The engine's message repeats the whole pattern before the reason; the reason is what helps.
+    return `not a valid regular expression: ${message.slice(message.lastIndexOf(": ") + 2)}`;
+  }
+}
+
+export const pushMirrorSchema = z.strictObject(
+  {
+    project: projectRef.describe("The GitLab project that pushes: its id or full path (`group/app`)."),
+    url: z
+      .string({
+        error: expectedText("a repository URL", "missing required key `url` (where the project pushes to)"),
+      })
+      .superRefine(checkedBy(pushMirrorUrlProblem))
+      .describe("Where GitLab pushes to, without credentials."),
+    username: username.optional().describe("User name put into the URL. Default: `oauth2` with a token."),
+    token: envVarName
+      .optional()
+      .describe("NAME of the CI/CD variable holding the password or token for the URL."),
+    enabled: flag.optional().describe("Default: true."),
+    only_protected_branches: flag.optional().describe("Push protected branches only. Default: false."),
+    keep_divergent_refs: flag
+      .optional()
+      .describe("Skip refs that diverged on the mirror instead of overwriting them. Default: false."),
+    mirror_branch_regex: z
+      .string({ error: expectedText("a regular expression (a string) or `null`") })
+      .superRefine(checkedBy(branchRegexProblem))
+      .nullable()
+      .optional()
+      .describe("Push only branches matching this regular expression. Default: null (all)."),
+    auth_method: z
+      .enum(["password", "ssh_public_key"], { error: "expected `password` or `ssh_public_key`" })
+      .optional()
+      .describe("`ssh_public_key` (ssh:// URLs only): GitLab pushes with a key pair of its own."),
+  },
+  { error: expected("a map with at least `project` and `url`") },
+);
+
+function duration(what: string) {
+  return z
+    .string({
+      error: (issue) =>
+        typeof issue.input === "number"
+          ? DURATION_NEEDS_A_UNIT
+          : expected(`a duration like \`${what}\``)(issue),
+    })
+    .superRefine(checkedBy(durationProblem));
+}
+
+export const auditSchema = z.strictObject(
+  {
+    projects: z
+      .array(projectRef, { error: expected("a list of projects, e.g. [group/app, 42]") })
+      .optional()
+      .describe("Projects whose push mirrors are checked, by id or full path."),
+    groups: z
+      .array(
+        z.string({ error: expectedText("a group path (a string)") }).superRefine(checkedBy(groupPathProblem)),
+        { error: expected("a list of group paths, e.g. [group, group/subgroup]") },
+      )
+      .optional()
+      .describe("Groups whose projects' push mirrors are checked, subgroups included."),
+    max_age: duration("24h")
+      .optional()
+      .describe("A mirror must have succeeded within this long (`90m`, `24h`, `7d`). Default: 24h."),
+    stuck_after: duration("1h")
+      .optional()
+      .describe("An update running for longer than this is stuck. Default: 1h."),
+  },
+  { error: expected("a map with `projects`, `groups`, `max_age` and/or `stuck_after`") },
+);
 
 export const configFileSchema = z.strictObject(
   {
@@ -179,24 +313,35 @@ export const configFileSchema = z.strictObject(
             : "unsupported `version`: this ci-mirror reads `version: 1`",
       })
       .describe("Config format version; must be 1."),
+    gitlab: gitlabSchema.optional().describe("The GitLab whose API ci-mirror uses."),
     defaults: defaultsSchema.optional().describe("Settings shared by all mirrors."),
     mirrors: z
       .array(mirrorSchema, {
-        error: (issue) =>
-          issue.input == null
-            ? NOTHING_TO_MIRROR
-            : `expected a list of mirrors, got ${describeValue(issue.input)}`,
+        error: (issue) => `expected a list of mirrors, got ${describeValue(issue.input)}`,
       })
-      .min(1, { error: NOTHING_TO_MIRROR })
+      .nullable()
+      .optional()
       .describe("The repositories to mirror."),
+    push_mirrors: z
+      .array(pushMirrorSchema, {
+        error: (issue) => `expected a list of push mirrors, got ${describeValue(issue.input)}`,
+      })
+      .nullable()
+      .optional()
+      .describe("GitLab push mirrors managed as code."),
+    audit: auditSchema.optional().describe("Which push mirrors `ci-mirror audit` checks."),
   },
-  { error: expected("a map with `version` and `mirrors`") },
+  { error: expected("a map with `version` and `mirrors`, `push_mirrors` or `audit`") },
 );
 
 export type ConfigFileInput = z.output<typeof configFileSchema>;
 export type DefaultsInput = z.output<typeof defaultsSchema>;
 export type MirrorInput = z.output<typeof mirrorSchema>;
 export type TargetInput = z.output<typeof targetSchema>;
+export type CreateTargetInput = z.output<typeof createTarget>;
+export type GitLabInput = z.output<typeof gitlabSchema>;
+export type PushMirrorInput = z.output<typeof pushMirrorSchema>;
+export type AuditInput = z.output<typeof auditSchema>;
 
 /** The keys each kind of map accepts, for "did you mean" suggestions. */
 export const KNOWN_KEYS = {
@@ -205,6 +350,10 @@ export const KNOWN_KEYS = {
   mirror: Object.keys(mirrorSchema.shape),
   target: Object.keys(targetSchema.shape),
   refs: Object.keys(refsSchema.shape),
+  createTarget: Object.keys(createTargetSchema.shape),
+  gitlab: Object.keys(gitlabSchema.shape),
+  pushMirror: Object.keys(pushMirrorSchema.shape),
+  audit: Object.keys(auditSchema.shape),
 } satisfies Record<string, readonly string[]>;
 
 export type MapKind = keyof typeof KNOWN_KEYS;

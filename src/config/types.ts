@@ -46,13 +46,71 @@ export interface MirrorConfig {
   prune: boolean;
   maxDeletions: DeletionLimit;
   lfs: LfsMode;
+  /**
+   * `create_target`: create the target project in its group through the GitLab API when it does
+   * not exist yet, before the first push. Undefined: never create.
+   */
+  createTarget?: CreateTarget | undefined;
   /** 1-based line of the mirror's entry in the config file. */
   line?: number | undefined;
+}
+
+export type Visibility = "private" | "internal" | "public";
+
+export interface CreateTarget {
+  /** Default "private". */
+  visibility: Visibility;
+  /** Default: "Mirror of <source URL without credentials>". */
+  description?: string | undefined;
+}
+
+/** `gitlab:` — the GitLab whose API ci-mirror talks to. */
+export interface GitLabSettings {
+  /** Base URL (`https://gitlab.example.com`); undefined means `$CI_SERVER_URL` at run time. */
+  url?: string | undefined;
+  /** NAME of the variable holding an api-scoped token. Default "GITLAB_TOKEN". */
+  token: string;
+}
+
+export type MirrorAuthMethod = "password" | "ssh_public_key";
+
+/** One entry of `push_mirrors:`: a GitLab push mirror managed as code. */
+export interface PushMirrorDecl {
+  /** Project id (digits) or full path (`group/app`). */
+  project: string;
+  /** Mirror URL without credentials (GitLab only ever shows scrubbed URLs). */
+  url: string;
+  /** Put into the URL's credentials on create; default "oauth2" when a token is given. */
+  username?: string | undefined;
+  /** NAME of the variable holding the password/token for the URL. */
+  token?: string | undefined;
+  enabled: boolean; // default true
+  onlyProtectedBranches: boolean; // default false
+  keepDivergentRefs: boolean; // default false (GitLab's default)
+  mirrorBranchRegex: string | null; // default null
+  authMethod: MirrorAuthMethod; // default "password"
+  line?: number | undefined;
+}
+
+/** `audit:` — which push mirrors `ci-mirror audit` checks, and what counts as healthy. */
+export interface AuditSettings {
+  projects: string[];
+  /** Every project of these groups, subgroups included. */
+  groups: string[];
+  /** A mirror must have succeeded within this long. `max_age: 24h` → 86_400_000. Default 24h. */
+  maxAgeMs: number;
+  /** `started` for longer than this is stuck. Default 1h. */
+  stuckAfterMs: number;
 }
 
 export interface Config {
   version: 1;
   /** Path of the file the config was read from, as given. */
   file: string;
+  /** May be empty when the file only manages or audits push mirrors. */
   mirrors: MirrorConfig[];
+  gitlab: GitLabSettings;
+  pushMirrors: PushMirrorDecl[];
+  /** Undefined when the file has no `audit:` section (audit then checks `push_mirrors` only). */
+  audit?: AuditSettings | undefined;
 }

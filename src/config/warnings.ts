@@ -1,5 +1,5 @@
 import type { PathIssue, PathSegment } from "./config-path.ts";
-import type { MirrorDraft } from "./normalise.ts";
+import { GITLAB_DEFAULTS, type ConfigDraft, type MirrorDraft, type PushMirrorDraft } from "./normalise.ts";
 import { isLoopbackHost } from "./repo-url.ts";
 import { repoUrlOf, targetUrlIsInherited } from "./rules.ts";
 
@@ -8,16 +8,104 @@ import { repoUrlOf, targetUrlIsInherited } from "./rules.ts";
  * shows up on every run is soon ignored, and with it the one that mattered.
  */
 export function collectWarnings(
-  drafts: readonly MirrorDraft[],
+  draft: ConfigDraft,
   env: Record<string, string | undefined> | undefined,
 ): PathIssue[] {
   return [
-    ...drafts.flatMap((draft) => [
-      ...tokenOverPlainHttp(draft),
-      ...unlimitedDestruction(draft),
-      ...credentialsThatAreIgnored(draft),
+    ...gitlabApiOverPlainHttp(draft),
+    ...draft.mirrors.flatMap((mirror) => [
+      ...tokenOverPlainHttp(mirror),
+      ...unlimitedDestruction(mirror),
+      ...credentialsThatAreIgnored(mirror),
     ]),
-    ...(env === undefined ? [] : unsetVariables(drafts, env)),
+    ...draft.pushMirrors.flatMap((pushMirror) => [
+      ...pushTokenOverPlainHttp(pushMirror),
+      ...pushCredentialsThatAreIgnored(pushMirror),
+    ]),
+    ...auditChecksNothing(draft),
+    ...(env === undefined ? [] : [...unsetVariables(draft, env), ...noGitLabUrl(draft, env)]),
+  ];
+}
+
+function plainHttpHost(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const host = parsed.hostname.toLowerCase();
+  return parsed.protocol === "http:" && !isLoopbackHost(host) ? host : undefined;
+}
+
+function gitlabApiOverPlainHttp(draft: ConfigDraft): PathIssue[] {
+  const host = plainHttpHost(draft.gitlab?.url?.trim());
+  if (host === undefined) return [];
+  return [
+    {
+      path: ["gitlab", "url"],
+      message: `the GitLab API token would be sent unencrypted over http:// to \`${host}\`; use https://`,
+    },
+  ];
+}
+
+function pushTokenOverPlainHttp(draft: PushMirrorDraft): PathIssue[] {
+  const host = plainHttpHost(draft.decl.url);
+  if (draft.decl.token === undefined || host === undefined) return [];
+  return [
+    {
+      path: ["push_mirrors", draft.index, "url"],
+      message: `GitLab would send the token unencrypted over http:// to \`${host}\`; use https://`,
+    },
+  ];
+}
+
+function pushCredentialsThatAreIgnored(draft: PushMirrorDraft): PathIssue[] {
+  const { input } = draft;
+  if (draft.decl.authMethod !== "ssh_public_key") return [];
+  const ignored = (["token", "username"] as const).filter((key) => input[key] !== undefined);
+  return ignored.map((key) => ({
+    path: ["push_mirrors", draft.index, key],
+    message: `\`${key}\` is ignored with \`auth_method: ssh_public_key\`: GitLab pushes with a key pair of its own (the user goes in the ssh:// URL)`,
+  }));
+}
+
+/** An `audit:` section with nothing to look at: usually lists that are still commented out. */
+function auditChecksNothing(draft: ConfigDraft): PathIssue[] {
+  const { audit } = draft;
+  if (audit === undefined || draft.pushMirrors.length > 0) return [];
+  if ((audit.projects?.length ?? 0) > 0 || (audit.groups?.length ?? 0) > 0) return [];
+  return [
+    {
+      path: ["audit"],
+      message:
+        "`audit` lists no `projects` or `groups` and there are no `push_mirrors`, so there is nothing to audit",
+    },
+  ];
+}
+
+/**
+ * Whether anything in the file talks to the GitLab API, so that `gitlab:` matters. A broken
+ * `gitlab:` section is reported already; guessing what it meant would only add noise.
+ */
+function usesGitLabApi(draft: ConfigDraft): boolean {
+  if (!draft.gitlabKnown) return false;
+  return (
+    draft.pushMirrors.length > 0 ||
+    draft.audit !== undefined ||
+    draft.mirrors.some((mirror) => mirror.mirror.createTarget !== undefined)
+  );
+}
+
+function noGitLabUrl(draft: ConfigDraft, env: Record<string, string | undefined>): PathIssue[] {
+  if (!usesGitLabApi(draft) || draft.gitlab?.url !== undefined) return [];
+  if ((env["CI_SERVER_URL"] ?? "") !== "") return [];
+  return [
+    {
+      path: ["gitlab", "url"],
+      message: "no `gitlab.url`, and `CI_SERVER_URL` is not set in this environment: set `gitlab.url`",
+    },
   ];
 }
 
@@ -99,13 +187,10 @@ function overHttp(scheme: string | undefined): boolean {
 }
 
 /** Variables the config names but the environment lacks; reported once each, where first named. */
-function unsetVariables(
-  drafts: readonly MirrorDraft[],
-  env: Record<string, string | undefined>,
-): PathIssue[] {
+function unsetVariables(draft: ConfigDraft, env: Record<string, string | undefined>): PathIssue[] {
   const seen = new Set<string>();
   const issues: PathIssue[] = [];
-  for (const { name, path } of variableReferences(drafts)) {
+  for (const { name, path } of variableReferences(draft)) {
     if (seen.has(name)) continue;
     seen.add(name);
     const value = env[name];
@@ -122,10 +207,12 @@ function unsetVariables(
 const VARIABLE_KEYS = ["token", "ssh_key", "known_hosts"] as const;
 const SOURCE_VARIABLE_KEYS = ["source_token", "ssh_key", "known_hosts"] as const;
 
-function* variableReferences(
-  drafts: readonly MirrorDraft[],
-): Generator<{ name: string; path: PathSegment[] }> {
-  const defaults = drafts[0]?.defaults;
+function* variableReferences(draft: ConfigDraft): Generator<{ name: string; path: PathSegment[] }> {
+  // The API token has a default name, so it is needed even when the file does not name it.
+  if (usesGitLabApi(draft)) {
+    yield { name: draft.gitlab?.token ?? GITLAB_DEFAULTS.token, path: ["gitlab", "token"] };
+  }
+  const { defaults, mirrors: drafts } = draft;
   for (const key of VARIABLE_KEYS) {
     const name = defaults?.target?.[key];
     if (name !== undefined) yield { name, path: ["defaults", "target", key] };
@@ -138,6 +225,11 @@ function* variableReferences(
     for (const key of VARIABLE_KEYS) {
       const name = input.target?.[key];
       if (name !== undefined) yield { name, path: ["mirrors", index, "target", key] };
+    }
+  }
+  for (const { input, index, decl } of draft.pushMirrors) {
+    if (input.token !== undefined && decl.authMethod === "password") {
+      yield { name: input.token, path: ["push_mirrors", index, "token"] };
     }
   }
 }
