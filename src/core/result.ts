@@ -48,6 +48,8 @@ export interface MirrorReport {
   source: string;
   target: string;
   status: MirrorStatus;
+  /** Full path of the target project, when this run created it (`create_target`). */
+  createdTarget?: string | undefined;
   error?: MirrorError | undefined;
   refs: RefReport[];
   warnings: string[];

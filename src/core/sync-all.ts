@@ -10,6 +10,7 @@ import type { Printer } from "../output/printer.ts";
 import type { Redactor } from "../output/redact.ts";
 import { details, headline } from "../output/summary.ts";
 import { acquireCacheLock } from "../util/cache-lock.ts";
+import { targetCreator } from "./create-target.ts";
 import type { RunReport } from "./result.ts";
 import type { SyncSettings } from "./sync-context.ts";
 import { syncMirror } from "./sync-mirror.ts";
@@ -52,6 +53,9 @@ export async function syncAll(
     ok: true,
     mirrors: [],
   };
+  const createTarget = mirrors.some((mirror) => mirror.createTarget != null)
+    ? targetCreator(config.gitlab, world.env, world.redactor)
+    : undefined;
   const lock = await acquireCacheLock(settings.cacheDir);
   try {
     const limit = pLimit(Math.max(1, request.concurrency));
@@ -62,6 +66,7 @@ export async function syncAll(
             env: world.env,
             redactor: world.redactor,
             log: (line) => world.printer.err(`[${mirror.name}] ${line}`),
+            createTarget,
           });
           report.mirrors.push(result);
           const lines = details(result);

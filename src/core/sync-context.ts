@@ -1,6 +1,7 @@
 import type { Env } from "../git/environment.ts";
 import type { GitContext } from "../git/runner.ts";
 import type { Redactor } from "../output/redact.ts";
+import type { TargetCreator } from "./create-target.ts";
 import type { RetryPolicy } from "../util/retry.ts";
 
 /** Everything one mirror's sync needs from the outside world, passed in rather than reached for. */
@@ -20,6 +21,8 @@ export interface SyncWorld {
   redactor: Redactor;
   /** A progress line for this mirror's log (already redacted by the caller's output). */
   log: (line: string) => void;
+  /** Creates a missing target project (`create_target`); absent when no mirror asks for it. */
+  createTarget?: TargetCreator | undefined;
 }
 
 export interface MirrorGit {

@@ -82,10 +82,15 @@ async function run(
   let mark = performance.now();
   // The listing runs in a scratch context: the cache repo may not exist yet, and a no-op run
   // should not have to create it.
-  const [upstreamAll, targetAll] = await Promise.all([
+  const [upstreamAll, targetListed] = await Promise.all([
     listWithRetry(git, urls.source, git.sourceEnv, settings, world),
-    listWithRetry(git, urls.target, git.targetEnv, settings, world),
+    listWithRetry(git, urls.target, git.targetEnv, settings, world).catch((error: unknown) => {
+      if (error instanceof GitError && error.kind === "not-found" && mirror.createTarget != null)
+        return undefined;
+      throw error;
+    }),
   ]);
+  const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report));
   timings.listMs = elapsed(mark);
 
   const upstreamListed = selectRefs(upstreamAll, mirror.refs);
@@ -188,6 +193,30 @@ async function run(
   report.status = toChange.length > 0 ? "synced" : "up-to-date";
   await dropTargetSeed(git);
   await collectGarbage(git.cache);
+}
+
+/**
+ * The target project does not exist and the mirror may create it. Only after the upstream
+ * answered: a typo in the source must not leave empty projects behind.
+ */
+async function createTarget(
+  mirror: MirrorConfig,
+  settings: SyncSettings,
+  world: SyncWorld,
+  report: MirrorReport,
+): Promise<RefMap> {
+  if (world.createTarget == null) {
+    throw new ToolError("ECREATETARGET", "create_target is set but no GitLab client was configured", {
+      fix: "This is a bug in ci-mirror; please report it.",
+    });
+  }
+  if (settings.dryRun) {
+    report.warnings.push("the target project does not exist; a real run creates it (create_target)");
+    return new Map();
+  }
+  report.createdTarget = await world.createTarget(mirror);
+  world.log(`created the target project ${report.createdTarget}`);
+  return new Map();
 }
 
 /** The common scheduled run: both sides already match, so nothing else happens. */

@@ -30,6 +30,7 @@ export function headline(report: MirrorReport): string {
 
 export function details(report: MirrorReport): string[] {
   const out = [`  ${report.source} -> ${report.target}`];
+  if (report.createdTarget != null) out.push(`  created the target project ${report.createdTarget}`);
   for (const ref of report.refs.filter((candidate) => candidate.outcome !== "up-to-date"))
     out.push(`  ${refLine(ref)}`);
   for (const warning of report.warnings) out.push(`  warning: ${warning}`);

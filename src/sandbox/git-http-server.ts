@@ -37,6 +37,33 @@ export interface RepoOptions {
   publicRead?: boolean;
   /** Branch the bare repository's HEAD points at (default "main"). */
   defaultBranch?: string;
+  /** A pre-receive hook script to install instead of the built-in protected-branch one. */
+  preReceiveHook?: string;
+}
+
+/** What an `authorize` hook is asked: who presents which credentials for what. */
+export interface GitAuthRequest {
+  repo: string;
+  need: "read" | "write";
+  kind: RequestKind | undefined;
+  /** From Basic auth; undefined when no credentials were sent. */
+  username: string | undefined;
+  password: string | undefined;
+}
+
+/**
+ * Either the caller's access (a push by a "read" caller gets 403 with `writeDeniedMessage`), with
+ * extra environment for the CGI and its hooks, or a refusal with the forge's message.
+ */
+export type GitAuthDecision =
+  | { access: "read" | "write"; user?: string; env?: Record<string, string>; writeDeniedMessage?: string }
+  | { deny: 401 | 403 | 404; message?: string };
+
+export interface GitServerOptions {
+  root?: string;
+  tokens?: Record<string, Access>;
+  /** Replaces the token table: a forge decides per request (the GitLab sandbox uses this). */
+  authorize?: (request: GitAuthRequest) => GitAuthDecision | Promise<GitAuthDecision>;
 }
 
 export interface Fault {
@@ -105,7 +132,7 @@ export interface GitServer {
 }
 
 type Access = "read" | "write";
-type RequestKind = NonNullable<Fault["on"]>;
+export type RequestKind = NonNullable<Fault["on"]>;
 
 interface Route {
   repo: string | undefined;
@@ -132,6 +159,10 @@ interface ResponseSink {
 interface Caller {
   access: Access | "anonymous" | "unknown-token";
   user: string | undefined;
+  env?: Record<string, string>;
+  /** Set by an `authorize` hook: the status and message to refuse with. */
+  denied?: { status: 401 | 403 | 404; message: string | undefined };
+  writeDeniedMessage?: string;
 }
 
 const ZERO_STATS: RepoStats = { requests: 0, bytesSent: 0, bytesReceived: 0, uploadPackBytesSent: 0 };
@@ -191,9 +222,7 @@ done
 exit 0
 `;
 
-export async function startGitServer(
-  options: { root?: string; tokens?: Record<string, Access> } = {},
-): Promise<GitServer> {
+export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
   const ownRoot = options.root == null;
   const root = resolve(options.root ?? (await mkdtemp(join(tmpdir(), "ci-mirror-git-root-"))));
   await mkdir(root, { recursive: true });
@@ -289,10 +318,20 @@ export async function startGitServer(
       sendText(sink, 404, "Not Found\n");
       return;
     }
-    const caller = identify(authorization, tokens);
-    const denied = authorize(caller, route.need, publicRepos.has(route.repo));
+    const caller =
+      options.authorize == null
+        ? identify(authorization, tokens)
+        : fromDecision(
+            await options.authorize({
+              repo: route.repo,
+              need: route.need,
+              kind: route.kind,
+              ...parseAuthorization(authorization),
+            }),
+          );
+    const denied = caller.denied?.status ?? authorize(caller, route.need, publicRepos.has(route.repo));
     if (denied != null) {
-      sendError(sink, denied, lfs);
+      sendError(sink, denied, lfs, caller.denied?.message ?? caller.writeDeniedMessage);
       return;
     }
 
@@ -360,6 +399,7 @@ export async function startGitServer(
     // Protocol v2 is negotiated through this header; http-backend hands it on to upload-pack.
     setIf(env, "GIT_PROTOCOL", header(req, "git-protocol"));
     if (caller.access === "read" || caller.access === "write") env.REMOTE_USER = caller.user ?? "token";
+    Object.assign(env, caller.env);
 
     const child = spawn(backend, [], { env, stdio: ["pipe", "pipe", "pipe"] });
     children.add(child);
@@ -476,7 +516,7 @@ export async function startGitServer(
     await appendFile(join(path, "config"), config);
     await mkdir(join(path, "hooks"), { recursive: true });
     const hook = join(path, "hooks", "pre-receive");
-    await writeFile(hook, PRE_RECEIVE_HOOK);
+    await writeFile(hook, repoOptions.preReceiveHook ?? PRE_RECEIVE_HOOK);
     await chmod(hook, 0o755);
     await writeProtected(path, repoOptions.protectedBranches ?? []);
     if (repoOptions.publicRead === true) publicRepos.add(clean);
@@ -582,23 +622,46 @@ function classify(method: string, url: URL): Route {
   return route;
 }
 
-/** GitLab accepts any username with a token as the password; we also take `Bearer <token>`. */
-function identify(authorization: string | undefined, tokens: Map<string, Access>): Caller {
-  if (authorization == null) return { access: "anonymous", user: undefined };
+function parseAuthorization(authorization: string | undefined): {
+  username: string | undefined;
+  password: string | undefined;
+} {
+  if (authorization == null) return { username: undefined, password: undefined };
   const [scheme = "", value = ""] = authorization.trim().split(/\s+/, 2);
-  let token: string | undefined;
-  let user: string | undefined;
   if (scheme.toLowerCase() === "basic") {
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    user = colon < 0 ? decoded : decoded.slice(0, colon);
-    token = colon < 0 ? decoded : decoded.slice(colon + 1);
-  } else if (scheme.toLowerCase() === "bearer") {
-    user = "token";
-    token = value;
+    return {
+      username: colon < 0 ? decoded : decoded.slice(0, colon),
+      password: colon < 0 ? decoded : decoded.slice(colon + 1),
+    };
   }
+  if (scheme.toLowerCase() === "bearer") return { username: "token", password: value };
+  return { username: undefined, password: undefined };
+}
+
+/** GitLab accepts any username with a token as the password; we also take `Bearer <token>`. */
+function identify(authorization: string | undefined, tokens: Map<string, Access>): Caller {
+  if (authorization == null) return { access: "anonymous", user: undefined };
+  const { username: user, password: token } = parseAuthorization(authorization);
   const access = token == null ? "unknown-token" : (tokens.get(token) ?? "unknown-token");
   return { access, user: user === "" ? "token" : user };
+}
+
+function fromDecision(decision: GitAuthDecision): Caller {
+  if ("deny" in decision) {
+    return {
+      access: "anonymous",
+      user: undefined,
+      denied: { status: decision.deny, message: decision.message },
+    };
+  }
+  return {
+    access: decision.access,
+    user: decision.user,
+    env: decision.env,
+    writeDeniedMessage: decision.writeDeniedMessage,
+  };
 }
 
 function authorize(caller: Caller, need: Access, publicRead: boolean): 401 | 403 | undefined {
@@ -686,10 +749,11 @@ function sendBody(sink: ResponseSink, status: number, body: Buffer, headers: Out
   sink.end();
 }
 
-function sendError(sink: ResponseSink, status: 401 | 403, lfs: boolean): void {
+function sendError(sink: ResponseSink, status: 401 | 403 | 404, lfs: boolean, custom?: string): void {
   const headers: OutgoingHttpHeaders = status === 401 ? { "www-authenticate": REALM } : {};
   const message =
-    status === 401 ? "HTTP Basic: Access denied" : "You are not allowed to push code to this project.";
+    custom ??
+    (status === 401 ? "HTTP Basic: Access denied" : "You are not allowed to push code to this project.");
   if (lfs) sendJson(sink, status, { message }, headers);
   else sendText(sink, status, `${message}\n`, headers);
 }

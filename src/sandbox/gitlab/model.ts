@@ -99,9 +99,18 @@ export interface Project {
   protectedBranches: ProtectedBranch[];
   remoteMirrors: RemoteMirror[];
   pullMirror: PullMirror | undefined;
+  /** `ci_push_repository_for_job_token_allowed` (default false): may this project's jobs push? */
+  ciPushRepositoryForJobTokenAllowed?: boolean;
 }
 
-/** A push-mirror sync the API accepted; the next sandbox step turns these into real pushes. */
+/** A running job's CI_JOB_TOKEN: the triggering user's permissions, tied to the job's project. */
+export interface JobToken {
+  token: string;
+  projectId: number;
+  userId: number;
+}
+
+/** A push-mirror sync the API accepted (the update itself runs at once, see mirror-runner.ts). */
 export interface SyncRequest {
   projectId: number;
   mirrorId: number;

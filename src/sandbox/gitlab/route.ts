@@ -4,13 +4,15 @@ import type { Caller, ScopeRule } from "./auth.ts";
 import type { EntityContext } from "./entities.ts";
 import { notFound } from "./errors.ts";
 import type { Reply } from "./errors.ts";
-import type { Project } from "./model.ts";
+import type { Project, RemoteMirror } from "./model.ts";
 import type { Params } from "./params.ts";
 import { canRead, findProject } from "./store.ts";
 
 export interface SandboxContext extends EntityContext {
   /** GitLab's `allow_local_requests_from_web_hooks_and_services`; off by default, as in GitLab. */
   allowLocalRequests: boolean;
+  /** Starts the background update for a mirror the sync route marked `started`. */
+  onMirrorSync?: (project: Project, mirror: RemoteMirror) => void;
 }
 
 export interface RouteContext {

@@ -27,6 +27,8 @@ export interface ProjectOptions {
   defaultBranch?: string;
   description?: string;
   name?: string;
+  /** `ci_push_repository_for_job_token_allowed`; GitLab's default is false. */
+  ciPushRepositoryForJobTokenAllowed?: boolean;
 }
 
 export interface MirrorAttributes {
@@ -123,6 +125,7 @@ export function seedProject(
     protectedBranches: [],
     remoteMirrors: [],
     pullMirror: undefined,
+    ciPushRepositoryForJobTokenAllowed: options.ciPushRepositoryForJobTokenAllowed === true,
   };
   store.projects.push(project);
   return project;
@@ -210,4 +213,14 @@ export function patchMirrorState(
   Object.assign(mirror, patch);
   if (patch.lastError != null) mirror.lastError = sanitizeMessage(patch.lastError);
   return mirror;
+}
+
+/** Since 18.0 job tokens are JWTs prefixed `glcbt-` (doc/ci/jobs/ci_job_token.md); opaque here. */
+export function seedJobToken(store: Store, projectPath: string, username: string): string {
+  const project = projectOrThrow(store, projectPath);
+  const user = store.users.find((u) => u.username === username);
+  if (user == null) throw new Error(`no user ${username}`);
+  const token = `glcbt-${randomBytes(15).toString("base64url")}`;
+  store.jobTokens.push({ token, projectId: project.id, userId: user.id });
+  return token;
 }

@@ -10,6 +10,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { authenticate, authHeaderKind } from "./auth.ts";
 import type { AuthHeader } from "./auth.ts";
 import { ApiError, routeNotFound } from "./errors.ts";
+import { startGitFront } from "./git-front.ts";
+import { createMirrorRunner } from "./mirror-runner.ts";
 import type { Reply } from "./errors.ts";
 import type {
   AccessLevel,
@@ -28,8 +30,11 @@ import { protectedBranchRoutes } from "./routes/protected-branches.ts";
 import { pullMirrorRoutes } from "./routes/pull-mirror.ts";
 import { remoteMirrorRoutes } from "./routes/remote-mirrors.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { commitFiles, setRef } from "./repo-content.ts";
 import {
   patchMirrorState,
+  projectOrThrow,
+  seedJobToken,
   seedGroup,
   seedMember,
   seedProject,
@@ -54,6 +59,11 @@ export interface GitLabSandboxOptions {
   gitUrl?: string;
   /** Clock, for tests of expiry and backoff. */
   now?: () => Date;
+  /**
+   * How long a `to_retry` mirror waits before the next attempt; GitLab waits the 1 or 5 minute
+   * backoff. Default 0; null leaves the mirror in `to_retry`.
+   */
+  mirrorRetryDelayMs?: number | null;
 }
 
 export interface InjectedFailure {
@@ -91,6 +101,25 @@ export interface GitLabSandbox {
   readonly requests: RecordedApiRequest[];
   /** Syncs the API accepted, oldest first; the next step runs real pushes for them. */
   readonly syncRequests: SyncRequest[];
+  /** A CI_JOB_TOKEN for a job of `projectPath` triggered by `username`. */
+  addJobToken(projectPath: string, username: string): string;
+  /** The project's bare repository on disk (created on first use). */
+  repoPath(projectPath: string): Promise<string>;
+  /** Commits files on `branch` directly in the repository (no push, so no mirror update). */
+  commitFiles(
+    projectPath: string,
+    branch: string,
+    files: Record<string, string>,
+    message?: string,
+  ): Promise<string>;
+  /** Points `ref` (a tag, or any ref) at the commit `target` names, directly in the repository. */
+  setRef(projectPath: string, ref: string, target: string): Promise<void>;
+  /** Resolves once the mirror's update, retries included, is over; returns the mirror. */
+  waitForMirror(projectPath: string, mirrorId: number): Promise<RemoteMirror>;
+  /** Moves the mirror's timestamps `ageMs` into the past. */
+  makeStale(projectPath: string, mirrorId: number, ageMs: number): RemoteMirror;
+  /** The next `times` update attempts (default 4: the whole retry ladder) fail with `message`. */
+  injectMirrorFailure(projectPath: string, mirrorId: number, message: string, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -203,7 +232,32 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     return routeNotFound();
   }
 
+  const git = await startGitFront({
+    store,
+    now,
+    onRefsChanged: (project) => mirrors.afterPush(project),
+  });
+  const mirrors = createMirrorRunner({
+    context,
+    repoDir: (project) => git.repoDir(project),
+    gitEnv: git.gitEnv,
+    retryDelayMs: options.mirrorRetryDelayMs === undefined ? 0 : options.mirrorRetryDelayMs,
+  });
+  // GitLab delays a sync that comes soon after the last one by the backoff (SyncRequest.delaySeconds);
+  // the sandbox records that delay but runs the update at once, so tests need not wait minutes.
+  context.onMirrorSync = (project, mirror) => mirrors.start(project, mirror);
+
+  function mirrorOrThrow(projectPath: string, mirrorId: number): RemoteMirror {
+    const mirror = projectOrThrow(store, projectPath).remoteMirrors.find((m) => m.id === mirrorId);
+    if (mirror == null) throw new Error(`no mirror ${mirrorId} in ${projectPath}`);
+    return mirror;
+  }
+
   const server = createServer((req, res) => {
+    if (git.handles(req)) {
+      git.serve(req, res);
+      return;
+    }
     serve(req).then(
       ({ reply, authHeader, path }) => {
         requests.push({ method: req.method ?? "GET", path, status: reply.status, authHeader });
@@ -231,7 +285,35 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     addUser: (username, opts) => seedUser(store, username, opts),
     addToken: (user, opts) => seedToken(store, user, opts, now()),
     addGroup: (path, opts) => seedGroup(store, path, opts),
+    // The repository is created on first use (a clone, a push, repoPath, a mirror update), so
+    // seeding thousands of projects for API tests spawns no git at all.
     addProject: (ns, path, opts = {}) => seedProject(store, ns, path, opts, now()),
+    addJobToken: (projectPath, username) => seedJobToken(store, projectPath, username),
+    repoPath: (projectPath) => git.repoDir(projectOrThrow(store, projectPath)),
+    async commitFiles(projectPath, branch, files, message = "sandbox commit") {
+      const dir = await git.repoDir(projectOrThrow(store, projectPath));
+      return commitFiles(dir, git.gitEnv, branch, files, message);
+    },
+    async setRef(projectPath, ref, target) {
+      await setRef(await git.repoDir(projectOrThrow(store, projectPath)), git.gitEnv, ref, target);
+    },
+    async waitForMirror(projectPath, mirrorId) {
+      const mirror = mirrorOrThrow(projectPath, mirrorId);
+      await mirrors.settle(mirrorId);
+      return mirror;
+    },
+    makeStale(projectPath, mirrorId, ageMs) {
+      const mirror = mirrorOrThrow(projectPath, mirrorId);
+      const shift = (d: Date | null): Date | null => (d == null ? null : new Date(d.getTime() - ageMs));
+      mirror.lastUpdateAt = shift(mirror.lastUpdateAt);
+      mirror.lastUpdateStartedAt = shift(mirror.lastUpdateStartedAt);
+      mirror.lastSuccessfulUpdateAt = shift(mirror.lastSuccessfulUpdateAt);
+      return mirror;
+    },
+    injectMirrorFailure(projectPath, mirrorId, message, times = 4) {
+      mirrorOrThrow(projectPath, mirrorId);
+      mirrors.injectFailure(mirrorId, message, times);
+    },
     addMember: (path, username, level) => seedMember(store, path, username, level),
     setProtectedBranch: (projectPath, name, opts = {}) => seedProtectedBranch(store, projectPath, name, opts),
     addRemoteMirror: (projectPath, attrs) => seedRemoteMirror(store, projectPath, attrs, now()),
@@ -246,8 +328,10 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
       delayMs = ms;
     },
     async close() {
+      await mirrors.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      await git.close();
     },
   };
 }

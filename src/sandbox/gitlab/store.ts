@@ -6,6 +6,7 @@ import type {
   AccessLevel,
   AccessToken,
   Group,
+  JobToken,
   Namespace,
   Project,
   RemoteMirror,
@@ -17,6 +18,7 @@ import type {
 export interface Store {
   users: User[];
   tokens: AccessToken[];
+  jobTokens: JobToken[];
   namespaces: Namespace[];
   projects: Project[];
   /** Direct memberships, keyed `namespace:<id>` or `project:<id>`. */
@@ -29,6 +31,7 @@ export function createStore(): Store {
   return {
     users: [],
     tokens: [],
+    jobTokens: [],
     namespaces: [],
     projects: [],
     members: new Map(),

@@ -1,4 +1,4 @@
-/** `GET /groups/:id/projects` (gitlab-org/gitlab:lib/api/groups.rb). */
+/** `GET /groups/:id` and `GET /groups/:id/projects` (gitlab-org/gitlab:lib/api/groups.rb). */
 import { projectEntity } from "../entities.ts";
 import { notFound } from "../errors.ts";
 import type { Project } from "../model.ts";
@@ -11,8 +11,28 @@ import { canRead, canReadGroup, descendantsOf, findGroup } from "../store.ts";
 const ORDER_BY = ["id", "name", "path", "created_at", "updated_at", "last_activity_at"] as const;
 
 export const groupRoutes: Route[] = [
+  { method: "GET", pattern: /^\/groups\/(?<id>[^/]+)$/, scopes: "api", handle: showGroup },
   { method: "GET", pattern: /^\/groups\/(?<id>[^/]+)\/projects$/, scopes: "api", handle: groupProjects },
 ];
+
+/**
+ * `Entities::GroupDetail`, reduced to what a mirror tool reads. Like projects, a group the caller
+ * cannot see answers 404 (not 403), so its existence does not leak.
+ */
+function showGroup(rc: RouteContext): ReturnType<Route["handle"]> {
+  const { store } = rc.sandbox;
+  const group = findGroup(store, rc.path.id ?? "");
+  if (group == null || !canReadGroup(store, rc.caller.user, group)) throw notFound("Group");
+  return json(200, {
+    id: group.id,
+    name: group.name,
+    path: group.path,
+    full_path: group.fullPath,
+    parent_id: group.parentId,
+    visibility: group.visibility,
+    web_url: `${rc.sandbox.webUrl}/groups/${group.fullPath}`,
+  });
+}
 
 function groupProjects(rc: RouteContext): ReturnType<Route["handle"]> {
   const { store } = rc.sandbox;

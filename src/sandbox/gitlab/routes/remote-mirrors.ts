@@ -284,6 +284,7 @@ function sync(rc: RouteContext): ReturnType<Route["handle"]> {
   // The worker's update_start!: any -> started, stamping last_update_started_at.
   mirror.updateStatus = "started";
   mirror.lastUpdateStartedAt = rc.now;
+  rc.sandbox.onMirrorSync?.(project, mirror);
   return { status: 204 };
 }
 

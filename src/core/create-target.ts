@@ -1,0 +1,71 @@
+import type { GitLabSettings, MirrorConfig } from "../config/types.ts";
+import { ToolError } from "../errors/tool-error.ts";
+import type { Env } from "../git/environment.ts";
+import type { GitLabPort } from "../gitlab/port.ts";
+import type { Redactor } from "../output/redact.ts";
+import { scrubUrlCredentials } from "../output/redact.ts";
+
+/**
+ * `create_target`: a mirror whose target project does not exist yet gets it created in its
+ * group through the GitLab API, before the first push. The project's path is the target URL's
+ * path below the GitLab base URL: `https://gitlab.example.com/mirror/tools/x.git` with base
+ * `https://gitlab.example.com` is project `x` in group `mirror/tools`.
+ */
+export type TargetCreator = (mirror: MirrorConfig) => Promise<string>;
+
+export function targetProjectPath(
+  targetUrl: string,
+  gitlabUrl: string,
+): { namespacePath: string; path: string } {
+  const target = new URL(targetUrl);
+  const base = new URL(gitlabUrl);
+  const basePath = base.pathname.replace(/\/+$/, "");
+  if (target.host !== base.host || !target.pathname.startsWith(`${basePath}/`)) {
+    throw new ToolError(
+      "ECREATETARGET",
+      `the target ${scrubUrlCredentials(targetUrl)} is not on ${gitlabUrl}`,
+      {
+        fix: "create_target only creates projects on the GitLab named by gitlab.url (or $CI_SERVER_URL).",
+        exitCode: 2,
+      },
+    );
+  }
+  const full = target.pathname
+    .slice(basePath.length + 1)
+    .replace(/\.git$/, "")
+    .replace(/\/+$/, "");
+  const cut = full.lastIndexOf("/");
+  if (cut <= 0) {
+    throw new ToolError("ECREATETARGET", `the target ${scrubUrlCredentials(targetUrl)} names no group`, {
+      fix: "A target project lives in a group: https://gitlab.example.com/<group>/<project>.git.",
+      exitCode: 2,
+    });
+  }
+  return { namespacePath: full.slice(0, cut), path: full.slice(cut + 1) };
+}
+
+/**
+ * Builds the creator lazily: the GitLab client (and gitbeaker) is only loaded by a run that
+ * actually has a target to create.
+ */
+export function targetCreator(gitlab: GitLabSettings, env: Env, redactor: Redactor): TargetCreator {
+  let port: Promise<{ port: GitLabPort; url: string }> | undefined;
+  return async (mirror) => {
+    port ??= (async () => {
+      const [{ resolveGitLabSettings }, { createGitLabClient }] = await Promise.all([
+        import("../gitlab/settings.ts"),
+        import("../gitlab/client.ts"),
+      ]);
+      const settings = resolveGitLabSettings(gitlab, env, { redactor });
+      return { port: createGitLabClient({ ...settings, redactor }), url: settings.url };
+    })();
+    const { port: api, url } = await port;
+    const where = targetProjectPath(mirror.target.url, url);
+    const created = await api.createProject({
+      ...where,
+      visibility: mirror.createTarget?.visibility ?? "private",
+      description: mirror.createTarget?.description ?? `Mirror of ${scrubUrlCredentials(mirror.source.url)}`,
+    });
+    return created.pathWithNamespace;
+  };
+}

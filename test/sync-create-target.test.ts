@@ -1,0 +1,106 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { buildRepo, listRefs } from "./helpers/fixtures.ts";
+import { runCli } from "./helpers/cli.ts";
+import { UPSTREAM_TOKEN, uniqueName, useGitServer } from "./helpers/sync-env.ts";
+import { tempDir } from "./helpers/fixtures.ts";
+
+const server = useGitServer();
+let gitlab: GitLabSandbox;
+let apiToken: string;
+
+beforeAll(async () => {
+  gitlab = await startGitLabSandbox({ allowLocalRequests: true });
+  const bot = gitlab.addUser("mirror-bot");
+  gitlab.addGroup("mirror/tools");
+  gitlab.addMember("mirror", "mirror-bot", 40);
+  apiToken = gitlab.addToken(bot, { scopes: ["api"] });
+});
+
+afterAll(async () => {
+  await gitlab.close();
+});
+
+async function setup(createTarget: string) {
+  const name = uniqueName("ct");
+  const upstream = await server().createRepo(`up/${name}`);
+  await buildRepo(upstream, { commits: 3, branches: 2, tags: 1 });
+  const { path: dir } = await tempDir("ct");
+  await writeFile(
+    join(dir, "mirrors.yml"),
+    [
+      "version: 1",
+      "gitlab:",
+      `  url: ${gitlab.url}`,
+      "defaults:",
+      "  target:",
+      `    url: ${gitlab.url}/mirror/tools/{name}.git`,
+      "    token: GITLAB_TOKEN",
+      `  create_target: ${createTarget}`,
+      "mirrors:",
+      `  - name: ${name}`,
+      `    source: ${server().repoUrl(`up/${name}`)}`,
+      "    source_token: UPSTREAM_TOKEN",
+      "",
+    ].join("\n"),
+  );
+  const sync = (...args: string[]) =>
+    runCli(["sync", "--all", ...args], { cwd: dir, env: { UPSTREAM_TOKEN, GITLAB_TOKEN: apiToken } });
+  return { name, upstream, sync };
+}
+
+describe("create_target", () => {
+  it("creates the missing target project in its group, then mirrors into it", async () => {
+    const s = await setup("{ visibility: internal, description: Upstream tool }");
+
+    const run = await s.sync();
+
+    expect(run.stderr).toContain(`created the target project mirror/tools/${s.name}`);
+    expect(run.code).toBe(0);
+    const target = await gitlab.repoPath(`mirror/tools/${s.name}`);
+    const upstreamRefs = [...(await listRefs(s.upstream))].filter(([ref]) =>
+      /^refs\/(heads|tags)\//.test(ref),
+    );
+    expect(await listRefs(target)).toEqual(new Map(upstreamRefs));
+    const created = gitlab.requests.filter(
+      (request) => request.method === "POST" && request.path.endsWith("/projects"),
+    );
+    expect(created.map((request) => request.status)).toEqual([201]);
+
+    const again = await s.sync();
+
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("up-to-date");
+    expect(
+      gitlab.requests.filter((request) => request.method === "POST" && request.path.endsWith("/projects")),
+    ).toHaveLength(1);
+  });
+
+  it("only says it would create the project on a dry run", async () => {
+    const s = await setup("true");
+
+    const run = await s.sync("--dry-run");
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("a real run creates it (create_target)");
+    expect(run.stdout).toMatch(/would-create\s+refs\/heads\/main/);
+    const lookup = await fetch(
+      `${gitlab.url}/api/v4/projects/${encodeURIComponent(`mirror/tools/${s.name}`)}`,
+      {
+        headers: { "PRIVATE-TOKEN": apiToken },
+      },
+    );
+    expect(lookup.status).toBe(404);
+  });
+
+  it("fails without creating anything when the target is missing and create_target is off", async () => {
+    const s = await setup("false");
+
+    const run = await s.sync();
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("EGITNOTFOUND");
+  });
+});
