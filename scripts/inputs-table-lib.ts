@@ -1,0 +1,67 @@
+// The README's input tables come from the templates' `spec:inputs`, so the docs cannot drift.
+import { readFile } from "node:fs/promises";
+import { format, resolveConfig } from "prettier";
+import { parseAllDocuments } from "yaml";
+
+export interface InputSpec {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  options?: unknown[];
+}
+
+/** The components, in the order the README presents them. */
+export const COMPONENTS = ["mirror", "audit", "push-mirrors"] as const;
+
+export function templateUrl(component: string): URL {
+  return new URL(`../templates/${component}.yml`, import.meta.url);
+}
+
+/** The header document's inputs, in file order. */
+export async function readInputs(component: string): Promise<Record<string, InputSpec>> {
+  const [header] = parseAllDocuments(await readFile(templateUrl(component), "utf8"));
+  const spec = header?.toJS() as { spec?: { inputs?: Record<string, InputSpec> } } | undefined;
+  return spec?.spec?.inputs ?? {};
+}
+
+export function markers(component: string): { start: string; end: string } {
+  return { start: `<!-- inputs:${component}:start -->`, end: `<!-- inputs:${component}:end -->` };
+}
+
+/** A markdown table of the inputs, formatted as prettier would leave it. */
+export async function inputsTable(inputs: Record<string, InputSpec>): Promise<string> {
+  const rows = Object.entries(inputs).map(([name, input]) =>
+    [`\`${name}\``, input.type ?? "string", showDefault(input), input.description ?? ""].map(cell),
+  );
+  const table = [
+    "| input | type | default | description |",
+    "| --- | --- | --- | --- |",
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
+  const options = (await resolveConfig(new URL("../README.md", import.meta.url))) ?? {};
+  return (await format(table, { ...options, parser: "markdown" })).trimEnd();
+}
+
+function showDefault(input: InputSpec): string {
+  if (!("default" in input)) return "_(required)_";
+  if (input.default === "") return "_(empty)_";
+  return `\`${typeof input.default === "string" ? input.default : JSON.stringify(input.default)}\``;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+}
+
+/** README with every component's table replaced between its markers; throws if a marker is missing. */
+export async function withInputTables(readme: string): Promise<string> {
+  let text = readme;
+  for (const component of COMPONENTS) {
+    const { start, end } = markers(component);
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`README.md lacks the markers ${start} … ${end}`);
+    const table = await inputsTable(await readInputs(component));
+    text = `${text.slice(0, from + start.length)}\n\n${table}\n\n${text.slice(to)}`;
+  }
+  return text;
+}

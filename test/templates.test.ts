@@ -1,0 +1,144 @@
+import { access, readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
+import {
+  COMPONENTS,
+  readInputs,
+  templateUrl,
+  withInputTables,
+  type InputSpec,
+} from "../scripts/inputs-table-lib.ts";
+import { interpolate, schemaErrors, yamlDocuments, type InputValues } from "./helpers/gitlab-ci-schema.ts";
+
+const GITLAB_DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"];
+const GLOBAL_KEYWORDS = [
+  "default",
+  "stages",
+  "variables",
+  "workflow",
+  "include",
+  "image",
+  "services",
+  "cache",
+];
+
+async function templateDocuments(component: string): Promise<[unknown, Record<string, unknown>]> {
+  const docs = yamlDocuments(await readFile(templateUrl(component), "utf8"));
+  expect(docs).toHaveLength(2);
+  return [docs[0], docs[1] as Record<string, unknown>];
+}
+
+function defaults(inputs: Record<string, InputSpec>): InputValues {
+  return Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, input.default]));
+}
+
+/** Non-default values of every type, to catch positions that only validate with the defaults. */
+function flipped(inputs: Record<string, InputSpec>): InputValues {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([name, input]): [string, unknown] => {
+      if (input.type === "boolean") return [name, input.default !== true];
+      if (input.type === "number") return [name, 16];
+      if (name === "stage") return [name, "mirrors"];
+      if (name === "image") return [name, "node:20-bookworm"];
+      return [name, `x-${name}`];
+    }),
+  );
+}
+
+describe.each(COMPONENTS)("templates/%s.yml", (component) => {
+  it("has a header that validates on its own", async () => {
+    const [header] = await templateDocuments(component);
+    expect(schemaErrors(header)).toEqual([]);
+  });
+
+  it("validates after interpolation with the defaults and with other values", async () => {
+    const [, body] = await templateDocuments(component);
+    const inputs = await readInputs(component);
+    expect(schemaErrors(interpolate(body, defaults(inputs)))).toEqual([]);
+    expect(schemaErrors(interpolate(body, flipped(inputs)))).toEqual([]);
+  });
+
+  it("describes every input and gives it a default", async () => {
+    const inputs = await readInputs(component);
+    for (const [name, input] of Object.entries(inputs)) {
+      expect(input.description, name).toBeTruthy();
+      expect("default" in input, `${name} has a default`).toBe(true);
+    }
+  });
+
+  it("defaults to one of GitLab's default stages and the released image", async () => {
+    const inputs = await readInputs(component);
+    expect(GITLAB_DEFAULT_STAGES).toContain(inputs.stage?.default);
+    expect(inputs.image?.default).toBe(DEFAULT_IMAGE);
+  });
+
+  it("adds jobs only, named from inputs", async () => {
+    const [, body] = await templateDocuments(component);
+    for (const key of Object.keys(body)) {
+      expect(GLOBAL_KEYWORDS).not.toContain(key);
+      expect(key).toMatch(/\$\[\[ inputs\.(job_prefix|job_name) \]\]/);
+    }
+  });
+});
+
+describe("templates/mirror.yml", () => {
+  it("triggers the plan job's artifact, forwards pipeline variables and follows the child", async () => {
+    const [, body] = await templateDocuments("mirror");
+    const jobs = interpolate(body, defaults(await readInputs("mirror"))) as Record<
+      string,
+      { script?: string[]; trigger?: Record<string, unknown> }
+    >;
+    expect(jobs["mirror-sync"]?.trigger).toEqual({
+      include: [{ artifact: "child.yml", job: "mirror-plan" }],
+      strategy: "depend",
+      forward: { pipeline_variables: true, yaml_variables: true },
+    });
+    const script = jobs["mirror-plan"]?.script?.join("\n") ?? "";
+    expect(script).toContain("ci-mirror plan");
+    expect(script).toContain("--out child.yml");
+    expect(script).toContain('--only "${MIRROR_ONLY:-}"');
+    expect(script).toContain("--dry-run=false");
+  });
+});
+
+describe("package version", () => {
+  it("matches the default image tag", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(DEFAULT_IMAGE.endsWith(`:${pkg.version}`)).toBe(true);
+  });
+});
+
+describe("README", () => {
+  it("has the input tables the templates say (run `npm run docs:inputs`)", async () => {
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+    expect(await withInputTables(readme)).toBe(readme);
+  });
+});
+
+describe("consumer pipelines", () => {
+  const files = [
+    [
+      "examples/user-project/.gitlab-ci.yml",
+      new URL("../examples/user-project/.gitlab-ci.yml", import.meta.url),
+    ],
+    ["this project's .gitlab-ci.yml", new URL("../.gitlab-ci.yml", import.meta.url)],
+  ] as const;
+
+  it.each(files)("%s validates, document by document", async (label, url) => {
+    const exists = await access(url).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      console.warn(`skipped: ${label} does not exist yet`);
+      return;
+    }
+    const docs = yamlDocuments(await readFile(url, "utf8"));
+    const header =
+      docs.length > 1 ? (docs[0] as { spec?: { inputs?: Record<string, InputSpec> } }) : undefined;
+    const inputs = defaults(header?.spec?.inputs ?? {});
+    for (const doc of docs) expect(schemaErrors(interpolate(doc, inputs))).toEqual([]);
+  });
+});
