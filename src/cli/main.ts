@@ -31,13 +31,15 @@ export async function main(argv: readonly string[], world: CliWorld): Promise<Ex
       case "validate":
         return await (await import("./commands/validate-run.ts")).runValidate(args, world);
       case "demo":
-        return await (await import("./commands/demo.ts")).runDemo(args, world);
+        return await (await import("./commands/demo.ts")).runDemo(args, world, main);
       case "push-mirrors":
         return await (await import("./commands/push-mirrors-run.ts")).runPushMirrors(args, world);
       case "audit":
         return await (await import("./commands/audit.ts")).runAudit(args, world);
       case "plan":
         return await (await import("./commands/plan-run.ts")).runPlan(args, world);
+      case "sandbox":
+        return await (await import("./commands/sandbox-run.ts")).runSandbox(args, world);
     }
   } catch (error) {
     return renderError(error, world, debug);

@@ -8,6 +8,7 @@ import { demoBuilder } from "./commands/demo.ts";
 import { auditBuilder } from "./commands/audit.ts";
 import { pushMirrorsBuilder } from "./commands/push-mirrors.ts";
 import { planBuilder } from "./commands/plan.ts";
+import { sandboxBuilder } from "./commands/sandbox.ts";
 
 /**
  * The command line: yargs parses and validates, then a command's `run…` function does the work
@@ -15,7 +16,7 @@ import { planBuilder } from "./commands/plan.ts";
  * exit codes and error rendering live in one place.
  */
 export type Invocation = {
-  command: "sync" | "validate" | "demo" | "push-mirrors" | "audit" | "plan";
+  command: "sync" | "validate" | "demo" | "push-mirrors" | "audit" | "plan" | "sandbox";
   args: Record<string, unknown>;
 };
 
@@ -60,6 +61,12 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
       "Write the child pipeline that syncs each mirror in its own CI job",
       (y) => withEnvDefaults(planBuilder(y), world),
       record("plan"),
+    )
+    .command(
+      "sandbox",
+      "Run a local GitLab (API and git) on loopback to try a config against",
+      (y) => withEnvDefaults(sandboxBuilder(y), world),
+      record("sandbox"),
     )
     .option("debug", { type: "boolean", default: false, describe: "Show stack traces and git's own output" })
     .demandCommand(1, "Say which command to run.")

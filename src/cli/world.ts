@@ -7,4 +7,6 @@ export interface CliWorld {
   env: Env;
   stdout: TextSink;
   stderr: TextSink;
+  /** Aborted when the process is asked to stop (SIGINT/SIGTERM); long-running commands end then. */
+  signal?: AbortSignal | undefined;
 }

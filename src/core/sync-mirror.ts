@@ -114,7 +114,7 @@ async function run(
       from: sha,
       to: sha,
     }));
-    world.log(`up to date (${upstreamListed.size} refs)`);
+    world.log(`up to date (${upstreamListed.size} ${upstreamListed.size === 1 ? "ref" : "refs"})`);
     return;
   }
 

@@ -1,37 +1,34 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliWorld } from "../cli/world.ts";
-import { loadConfig } from "../config/index.ts";
-import type { SyncSettings } from "../core/sync-context.ts";
-import { syncAll } from "../core/sync-all.ts";
-import { Printer } from "../output/printer.ts";
-import { Redactor } from "../output/redact.ts";
-import { startGitServer } from "../sandbox/git-http-server.ts";
+import type { ExitCode } from "../errors/tool-error.ts";
+import { startDemoServers } from "./demo-servers.ts";
 import { addPullRef, commitTo, deleteBranch } from "./demo-repos.ts";
 
+/** Runs one ci-mirror command line, exactly as a user or a CI job would type it. */
+export type RunCommand = (argv: readonly string[], world: CliWorld) => Promise<ExitCode>;
+
 /**
- * `ci-mirror demo`: the whole flow on this machine, no network. A GitHub-like upstream and a
- * GitLab-like target are served over smart HTTP on loopback with token auth; ci-mirror does a
- * first mirror, the upstream moves, and an incremental mirror and a no-op run follow.
+ * `ci-mirror demo`: the whole flow on this machine, no network. A GitHub-like upstream host and
+ * a local GitLab (the sandbox: REST API and git) run on loopback with token auth. The demo runs
+ * what the CI components run — `plan`, then one `sync --mirror` per child job, then `audit` — and
+ * shows a first mirror, an incremental one, a no-op scheduled run, and an audit that catches a
+ * broken push mirror.
  */
-export async function demo(keep: boolean, world: CliWorld): Promise<0 | 1> {
+export async function demo(keep: boolean, world: CliWorld, run: RunCommand): Promise<0 | 1> {
   const dir = await mkdtemp(join(tmpdir(), "ci-mirror-demo-"));
-  const upstreamToken = `demo-upstream-${randomBytes(12).toString("hex")}`;
-  const targetToken = `demo-target-${randomBytes(12).toString("hex")}`;
-  const server = await startGitServer({
-    root: join(dir, "server"),
-    tokens: { [upstreamToken]: "read", [targetToken]: "write" },
-  });
   const say = (line = ""): void => {
     world.stdout.write(`${line}\n`);
   };
+  const servers = await startDemoServers(join(dir, "servers"), `demo-${randomBytes(12).toString("hex")}`);
   try {
-    const upstream = await server.createRepo("upstream/tool", { flavor: "github" });
-    await server.createRepo("mirror/tool", { flavor: "gitlab", protectedBranches: ["main"] });
+    const { upstreams, gitlab } = servers;
+    const tool = await upstreams.createRepo("org/tool", { flavor: "github" });
+    await upstreams.createRepo("org/lib", { flavor: "github" });
     await commitTo(
-      upstream,
+      tool,
       [
         { branch: "main", files: { "README.md": "# tool\n" }, message: "Initial commit" },
         { branch: "main", files: { "tool.sh": "echo hello\n" }, message: "Add tool" },
@@ -40,89 +37,94 @@ export async function demo(keep: boolean, world: CliWorld): Promise<0 | 1> {
       ],
       ["v1.0.0"],
     );
-    await addPullRef(upstream, 1);
-    await addPullRef(upstream, 2);
+    await addPullRef(tool, 1);
+    await addPullRef(tool, 2);
+    await commitTo(upstreams.repoPath("org/lib"), [
+      { branch: "main", files: { "lib.txt": "lib\n" }, message: "Initial commit" },
+    ]);
+    const brokenMirror = await servers.seedPushMirrors();
 
     const configFile = join(dir, "mirrors.yml");
-    await writeFile(
-      configFile,
-      [
-        "version: 1",
-        "defaults:",
-        "  target:",
-        `    url: ${server.url}/mirror/{name}.git`,
-        "    token: DEMO_TARGET_TOKEN",
-        "mirrors:",
-        "  - name: tool",
-        `    source: ${server.repoUrl("upstream/tool")}`,
-        "    source_token: DEMO_UPSTREAM_TOKEN",
-        "",
-      ].join("\n"),
-    );
-    const env = { ...world.env, DEMO_UPSTREAM_TOKEN: upstreamToken, DEMO_TARGET_TOKEN: targetToken };
-    const sync = async (title: string, dryRun = false): Promise<0 | 1> => {
+    await writeFile(configFile, servers.config());
+    const env = { ...world.env, ...servers.env };
+    const step = async (title: string, argv: string[], expected: ExitCode): Promise<boolean> => {
       say();
       say(`== ${title}`);
-      say(`$ ci-mirror sync --all${dryRun ? " --dry-run" : ""}`);
-      server.resetStats();
-      const code = await runSync(configFile, dir, env, world, dryRun);
-      const pulled = server.stats("upstream/tool").uploadPackBytesSent;
-      say(`(the upstream served ${pulled} bytes; exit code ${code})`);
-      return code;
+      say(`$ ci-mirror ${argv.join(" ")}`);
+      upstreams.resetStats();
+      const code = await run(argv, { ...world, cwd: dir, env });
+      const served = upstreams.stats("org/tool").uploadPackBytesSent;
+      say(`(exit code ${code}${served > 0 ? `; the upstream of tool served ${served} bytes` : ""})`);
+      return code === expected;
     };
 
     say(
-      "ci-mirror demo: a GitHub-like upstream and a GitLab-like target on loopback, token auth, no network.",
+      "ci-mirror demo: a GitHub-like upstream host and a local GitLab (API and git), on loopback, no network.",
     );
+    say(`GitLab:    ${gitlab.url}  (group mirror/ is where mirrors land; they are created on first sync)`);
     say(
-      `upstream: ${server.repoUrl("upstream/tool")} (main, feature/login, old-experiment, v1.0.0, refs/pull/1..2)`,
+      `upstreams: ${upstreams.repoUrl("org/tool")} (main, feature/login, old-experiment, v1.0.0, refs/pull/*)`,
     );
-    say(`target:   ${server.repoUrl("mirror/tool")} (empty; main will be protected)`);
-    let failures = 0;
-    failures += await sync("1. first mirror into an empty target");
+    say(`           ${upstreams.repoUrl("org/lib")}`);
+    say();
+    say("mirrors.yml:");
+    for (const line of (await readFile(configFile, "utf8")).trimEnd().split("\n")) say(`  ${line}`);
 
-    await commitTo(upstream, [
+    const results: boolean[] = [];
+    results.push(
+      await step(
+        "1. the mirror component's plan job writes the child pipeline",
+        ["plan", "--out", "child.yml"],
+        0,
+      ),
+    );
+    const child = await readFile(join(dir, "child.yml"), "utf8");
+    for (const line of child.trimEnd().split("\n")) say(`  | ${line}`);
+    results.push(
+      await step(
+        "2. child job `mirror-sync-1: [tool]` (creates mirror/tool, first mirror)",
+        ["sync", "--mirror", "tool"],
+        0,
+      ),
+    );
+    results.push(await step("3. child job `mirror-sync-1: [lib]`", ["sync", "--mirror", "lib"], 0));
+
+    await commitTo(tool, [
       { branch: "main", files: { "tool.sh": "echo hello, world\n" }, message: "Greet the world" },
       { branch: "release/1.1", files: { "CHANGELOG.md": "1.1\n" }, message: "Prepare 1.1" },
     ]);
-    await deleteBranch(upstream, "old-experiment");
+    await deleteBranch(tool, "old-experiment");
     say();
-    say("== the upstream moves: a commit on main, a new branch release/1.1, old-experiment deleted");
-    failures += await sync("2. what would change", true);
-    failures += await sync("3. incremental mirror (only the change travels)");
-    failures += await sync("4. scheduled run with nothing new: two ref listings, nothing else");
+    say("== upstream tool moves: a commit on main, a new branch release/1.1, old-experiment deleted");
+    results.push(await step("4. what the next run would do", ["sync", "--mirror", "tool", "--dry-run"], 0));
+    results.push(
+      await step("5. incremental mirror: only the change travels", ["sync", "--mirror", "tool"], 0),
+    );
+    results.push(
+      await step(
+        "6. the next scheduled run: two ref listings per mirror, nothing else",
+        ["sync", "--all"],
+        0,
+      ),
+    );
+    results.push(
+      await step(
+        `7. the audit component checks GitLab's own push mirrors (one is broken: ${brokenMirror})`,
+        ["audit"],
+        1,
+      ),
+    );
     say();
-    say(failures === 0 ? "demo finished: every run succeeded" : "demo finished with failures");
+    const ok = results.every(Boolean);
+    say(
+      ok
+        ? "demo finished: every step did what it should (the audit's exit code 1 is the point of step 7)"
+        : "demo finished with unexpected results",
+    );
     if (keep) say(`kept: ${dir}`);
-    return failures === 0 ? 0 : 1;
+    return ok ? 0 : 1;
   } finally {
-    await server.close();
+    await servers.close();
     if (!keep) await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function runSync(
-  configFile: string,
-  dir: string,
-  env: CliWorld["env"],
-  world: CliWorld,
-  dryRun: boolean,
-): Promise<0 | 1> {
-  const redactor = new Redactor();
-  const printer = new Printer(world.stdout, world.stderr, redactor);
-  const { config } = await loadConfig(configFile, { cwd: dir });
-  const settings: SyncSettings = {
-    cacheDir: join(dir, "cache"),
-    dryRun,
-    allowMassDelete: false,
-    batchSize: 200,
-    networkTimeoutMs: 120_000,
-    retry: { attempts: 3, baseDelayMs: 200 },
-  };
-  const { exitCode } = await syncAll(
-    config,
-    { concurrency: 1, settings },
-    { cwd: dir, env, printer, redactor },
-  );
-  return exitCode;
 }

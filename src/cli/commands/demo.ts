@@ -1,4 +1,5 @@
 import type { Argv } from "yargs";
+import type { RunCommand } from "../../demo/run-demo.ts";
 import type { CliWorld } from "../world.ts";
 
 export function demoBuilder<T>(yargs: Argv<T>) {
@@ -11,7 +12,8 @@ export function demoBuilder<T>(yargs: Argv<T>) {
 
 export type DemoArgs = Awaited<ReturnType<typeof demoBuilder>["argv"]>;
 
-export async function runDemo(args: DemoArgs, world: CliWorld): Promise<0 | 1> {
+/** `run` is the CLI's own entry, handed in so the demo runs real command lines without a cycle. */
+export async function runDemo(args: DemoArgs, world: CliWorld, run: RunCommand): Promise<0 | 1> {
   const { demo } = await import("../../demo/run-demo.ts");
-  return demo(args.keep, world);
+  return demo(args.keep, world, run);
 }

@@ -1,0 +1,9 @@
+import type { Argv } from "yargs";
+
+export function sandboxBuilder<T>(yargs: Argv<T>) {
+  return yargs
+    .option("json", { type: "boolean", default: false, describe: "Print the URLs and token as JSON" })
+    .example([["$0 sandbox", "Start a local GitLab on loopback and print its URL and an api token"]]);
+}
+
+export type SandboxArgs = Awaited<ReturnType<typeof sandboxBuilder>["argv"]>;
