@@ -6,7 +6,7 @@ import { withRetry } from "../util/retry.ts";
 import type { PlannedRef } from "./plan.ts";
 import type { RefReport } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
-import { describe } from "./update-cache.ts";
+import { errorText } from "./update-cache.ts";
 
 /**
  * Push the planned changes so that one bad ref cannot block the rest: the default branch alone
@@ -127,7 +127,7 @@ async function pushGroup(
       return [...done, ...(await pushRefs(git.cache, targetUrl, pending.map(toUpdate), git.targetEnv))];
     },
     (error, attempt, delay) =>
-      world.log(`push failed (${describe(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
+      world.log(`push failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
   );
 }
 

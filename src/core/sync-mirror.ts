@@ -3,19 +3,20 @@ import type { MirrorConfig } from "../config/types.ts";
 import { collectGarbage } from "../git/cache-repo.ts";
 import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
 import { hardenedGitEnv } from "../git/environment.ts";
-import { listRemoteRefs, remoteDefaultBranch, type RefMap } from "../git/ls-remote.ts";
+import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";
-import { withRetry } from "../util/retry.ts";
 import { checkDeletions, emptyUpstreamError } from "./deletion-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
-import { changes, planRefs, type Plan, type PlannedRef } from "./plan.ts";
+import { changes, planRefs } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
 import { selectRefs, selectsEverything } from "./ref-selection.ts";
-import { countOutcomes, type MirrorReport, type MirrorTimings, type RefReport } from "./result.ts";
+import { mergeReports, plannedReport } from "./ref-reports.ts";
+import { defaultBranchOf, listWithRetry } from "./remote-listing.ts";
+import { countOutcomes, type MirrorReport, type MirrorTimings } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
-import { describe, dropTargetSeed, updateCache } from "./update-cache.ts";
+import { errorText, dropTargetSeed, updateCache } from "./update-cache.ts";
 
 /**
  * One mirror, end to end: list both sides, stop if they already match, otherwise fill the cache
@@ -225,69 +226,13 @@ function alreadyInSync(upstream: RefMap, target: RefMap, prune: boolean): boolea
   return !prune || target.size === upstream.size;
 }
 
-async function listWithRetry(
-  git: MirrorGit,
-  url: string,
-  env: MirrorGit["sourceEnv"],
-  settings: SyncSettings,
-  world: SyncWorld,
-): Promise<RefMap> {
-  const scratch = { ...git.cache, cwd: settings.cacheDir };
-  return withRetry(
-    settings.retry,
-    (error) => error instanceof GitError && error.retryable,
-    () => listRemoteRefs(scratch, url, env),
-    (error, attempt, delay) =>
-      world.log(`listing refs failed (${describe(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
-  );
-}
-
-async function defaultBranchOf(git: MirrorGit, url: string, world: SyncWorld): Promise<string | undefined> {
-  try {
-    return await remoteDefaultBranch(git.cache, url, git.sourceEnv);
-  } catch (error) {
-    // Only the push order depends on it; not worth failing the mirror.
-    world.log(`could not read the upstream's default branch (${describe(error)})`);
-    return undefined;
-  }
-}
-
-function plannedReport(ref: PlannedRef, dryRun: boolean): RefReport {
-  const base = { ref: ref.ref, from: ref.from, to: ref.to };
-  switch (ref.kind) {
-    case "keep-diverged":
-      return { ...base, outcome: "kept-diverged", reason: "the target has commits the upstream lacks" };
-    case "keep-target-only":
-      return {
-        ...base,
-        outcome: "kept-target-only",
-        reason: "only on the target, with commits the upstream lacks",
-      };
-    case "up-to-date":
-      return { ...base, outcome: "up-to-date" };
-    case "create":
-      return { ...base, outcome: dryRun ? "would-create" : "created" };
-    case "update":
-      return { ...base, outcome: dryRun ? "would-update" : "updated" };
-    case "force":
-      return { ...base, outcome: dryRun ? "would-force" : "forced" };
-    case "delete":
-      return { ...base, outcome: dryRun ? "would-delete" : "deleted" };
-  }
-}
-
-function mergeReports(plan: Plan, pushed: readonly RefReport[]): RefReport[] {
-  const byRef = new Map(pushed.map((ref) => [ref.ref, ref]));
-  return plan.refs.map((ref) => byRef.get(ref.ref) ?? plannedReport(ref, false));
-}
-
 function toMirrorError(error: unknown, world: SyncWorld): MirrorReport["error"] {
   if (isToolError(error)) {
     return { code: error.code, message: world.redactor.redact(error.message), fix: error.fix };
   }
   return {
     code: "EINTERNAL",
-    message: world.redactor.redact(describe(error)),
+    message: world.redactor.redact(errorText(error)),
     fix: "This is a bug in ci-mirror; please report it with --debug output.",
   };
 }

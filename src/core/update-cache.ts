@@ -109,7 +109,7 @@ async function fetchWithRetry(
     (error) => error instanceof GitError && error.retryable,
     () => fetchRefs(git.cache, url, requests, env),
     (error, attempt, delay) =>
-      world.log(`fetch failed (${describe(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
+      world.log(`fetch failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
   );
 }
 
@@ -139,6 +139,6 @@ async function verifyComplete(git: MirrorGit, refs: RefMap): Promise<void> {
   }
 }
 
-export function describe(error: unknown): string {
+export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
