@@ -214,8 +214,7 @@ describe("sync", () => {
     // main alone, then the other 149 refs in one glob push.
     expect(receivePacks()).toBe(2);
 
-    const rewritten = repos.built.branches.filter((branch) => branch !== "main")
-      .slice(0, 110);
+    const rewritten = repos.built.branches.filter((branch) => branch !== "main").slice(0, 110);
     for (const branch of rewritten) await forceBranch(repos.upstream, branch);
     server().resetStats();
 

@@ -17,7 +17,9 @@ export async function listWithRetry(
     (error) => error instanceof GitError && error.retryable,
     () => listRemoteRefs(scratch, url, env),
     (error, attempt, delay) =>
-      world.log(`listing refs failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
+      world.log(
+        `listing refs failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`,
+      ),
   );
 }
 
