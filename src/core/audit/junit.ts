@@ -1,3 +1,4 @@
+import { junitDocument, type JUnitCase } from "../../output/junit-xml.ts";
 import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
 
 /**
@@ -6,38 +7,25 @@ import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
  * without mirrors, gets a case of its own. Warnings pass: they must not turn the tab red.
  */
 export function auditJUnit(report: AuditReport): string {
-  const cases = report.projects.flatMap(projectCases);
-  const failures = cases.filter((c) => c.failure != null).length;
-  const suite = "ci-mirror audit";
-  return [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="${xml(suite)}" tests="${cases.length}" failures="${failures}">`,
-    `<testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" timestamp="${report.checkedAt}">`,
-    ...cases.map(renderCase),
-    `</testsuite>`,
-    `</testsuites>`,
-    "",
-  ].join("\n");
+  return junitDocument("ci-mirror audit", report.checkedAt, report.projects.flatMap(projectCases));
 }
 
-interface Case {
-  classname: string;
-  name: string;
-  out: string;
-  failure?: string | undefined;
-}
-
-function projectCases(project: ProjectAudit): Case[] {
+function projectCases(project: ProjectAudit): JUnitCase[] {
   const cases = project.mirrors.map(mirrorCase);
   if (project.error != null) {
-    cases.push({ classname: project.project, name: "project", out: project.error, failure: project.error });
+    cases.push({
+      classname: project.project,
+      name: "project",
+      text: project.error,
+      failure: { message: project.error, type: "project" },
+    });
   }
   for (const note of project.notes)
-    cases.push({ classname: project.project, name: "project", out: `warning: ${note}` });
+    cases.push({ classname: project.project, name: "project", text: `warning: ${note}` });
   return cases;
 }
 
-function mirrorCase(mirror: MirrorAudit): Case {
+function mirrorCase(mirror: MirrorAudit): JUnitCase {
   const lines = [
     `status: ${mirror.updateStatus}${mirror.enabled ? "" : " (disabled)"}`,
     `last success: ${mirror.lastSuccessfulUpdateAt ?? "never"}`,
@@ -49,26 +37,7 @@ function mirrorCase(mirror: MirrorAudit): Case {
   return {
     classname: mirror.project,
     name: mirror.url,
-    out: lines.join("\n"),
-    failure: mirror.verdict === "fail" ? mirror.reasons.join("; ") : undefined,
+    text: lines.join("\n"),
+    failure: mirror.verdict === "fail" ? { message: mirror.reasons.join("; "), type: "mirror" } : undefined,
   };
-}
-
-function renderCase(c: Case): string {
-  const open = `  <testcase classname="${xml(c.classname)}" name="${xml(c.name)}">`;
-  if (c.failure == null) return `${open}\n    <system-out>${xml(c.out)}</system-out>\n  </testcase>`;
-  return `${open}\n    <failure message="${xml(c.failure)}" type="mirror">${xml(c.out)}</failure>\n  </testcase>`;
-}
-
-function xml(text: string): string {
-  return (
-    text
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;")
-      // XML 1.0 forbids control characters other than tab and newline.
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
-  );
 }

@@ -1,0 +1,55 @@
+/**
+ * JUnit XML as GitLab's pipeline Tests tab reads it (artifacts:reports:junit): one suite, one
+ * test case per thing that can fail, with the failure's message and the details as text.
+ */
+export interface JUnitCase {
+  classname: string;
+  name: string;
+  /** Details shown for the case: the failure's body, or system-out when it passed. */
+  text: string;
+  failure?: { message: string; type: string } | undefined;
+  timeMs?: number | undefined;
+}
+
+export function junitDocument(suite: string, timestamp: string, cases: readonly JUnitCase[]): string {
+  const failures = cases.filter((testCase) => testCase.failure != null).length;
+  const timed = cases.some((testCase) => testCase.timeMs != null);
+  const total = cases.reduce((sum, testCase) => sum + (testCase.timeMs ?? 0), 0);
+  const time = timed ? ` time="${seconds(total)}"` : "";
+  const counts = `tests="${cases.length}" failures="${failures}"${time}`;
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="${xml(suite)}" ${counts}>`,
+    `<testsuite name="${xml(suite)}" ${counts} timestamp="${xml(timestamp)}">`,
+    ...cases.map(renderCase),
+    `</testsuite>`,
+    `</testsuites>`,
+    "",
+  ].join("\n");
+}
+
+function renderCase(testCase: JUnitCase): string {
+  const time = testCase.timeMs != null ? ` time="${seconds(testCase.timeMs)}"` : "";
+  const open = `  <testcase classname="${xml(testCase.classname)}" name="${xml(testCase.name)}"${time}>`;
+  if (testCase.failure == null)
+    return `${open}\n    <system-out>${xml(testCase.text)}</system-out>\n  </testcase>`;
+  const { message, type } = testCase.failure;
+  return `${open}\n    <failure message="${xml(message)}" type="${xml(type)}">${xml(testCase.text)}</failure>\n  </testcase>`;
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function xml(text: string): string {
+  return (
+    text
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      // XML 1.0 forbids control characters other than tab and newline.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+  );
+}
