@@ -5,11 +5,9 @@
  *
  * A benchmark reports; it does not gate. A missed target prints MISS and the exit code stays 0.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, platform, release, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { AuditReport, Verdict } from "../src/core/audit/types.ts";
 import { startAuditSandbox } from "./lib/audit-sandbox.ts";
 import type {
@@ -21,13 +19,14 @@ import type {
   SeedPlan,
   Seeded,
 } from "./lib/audit-sandbox.ts";
-import { gnuTimeAvailable, runNodeMeasured, runProcess, tail } from "./lib/proc.ts";
+import { CLI, PROJECT, ensureCliBuilt, log, runBench } from "./lib/bench-main.ts";
+import { gnuTimeAvailable, runNodeMeasured, tail } from "./lib/proc.ts";
 import type { Env } from "./lib/proc.ts";
-import { formatKb, formatMs, median, renderTable } from "./lib/stats.ts";
+import { indentedTable, writeResults } from "./lib/report.ts";
+import type { Environment } from "./lib/report.ts";
+import { formatKb, formatMs, median } from "./lib/stats.ts";
 
-const PROJECT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(PROJECT, "dist", "ci-mirror.mjs");
-const RESULTS = join(PROJECT, "bench", "results", "audit-latest.json");
+const RESULTS_FILE = "audit-latest.json";
 
 const GROUP = "fleet";
 const SUBGROUPS = 10;
@@ -119,11 +118,7 @@ interface Target {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  if (!existsSync(CLI)) {
-    log("building dist/ci-mirror.mjs (npm run build)");
-    const build = await runProcess("npm", ["run", "build"], { cwd: PROJECT, env: stringEnv(process.env) });
-    if (build.exitCode !== 0) throw new Error(`npm run build failed: ${tail(build.stderr)}`);
-  }
+  await ensureCliBuilt();
   const scratch = await mkdtemp(join(tmpdir(), "ci-mirror-bench-audit-"));
   const home = join(scratch, "home");
   await mkdir(home, { recursive: true });
@@ -233,32 +228,25 @@ async function main(): Promise<void> {
     const targets = checkTargets(variants, limited, delayed, throttle, expected);
     const lines = render(all, expected, warm, throttle, targets, environment, durationMs);
     process.stdout.write(`${lines.join("\n")}\n`);
-    await mkdir(join(PROJECT, "bench", "results"), { recursive: true });
-    await writeFile(
-      RESULTS,
-      `${JSON.stringify(
-        {
-          startedAt: new Date(Date.now() - durationMs).toISOString(),
-          durationMs,
-          environment,
-          fleet: {
-            group: GROUP,
-            subgroups: SUBGROUPS,
-            projects: expected.projects,
-            mirrors: expected.mirrors,
-            byState: expected.byState,
-            expectedVerdicts: expected.verdicts,
-          },
-          rateLimit: RATE_LIMIT,
-          variants: all.map((variant) => ({ ...summary(variant), samples: variant.samples })),
-          throttle,
-          targets,
+    await writeResults(
+      PROJECT,
+      RESULTS_FILE,
+      { durationMs, environment },
+      {
+        fleet: {
+          group: GROUP,
+          subgroups: SUBGROUPS,
+          projects: expected.projects,
+          mirrors: expected.mirrors,
+          byState: expected.byState,
+          expectedVerdicts: expected.verdicts,
         },
-        null,
-        2,
-      )}\n`,
+        rateLimit: RATE_LIMIT,
+        variants: all.map((variant) => ({ ...summary(variant), samples: variant.samples })),
+        throttle,
+        targets,
+      },
     );
-    process.stdout.write(`\nwrote bench/results/audit-latest.json\n`);
   } finally {
     await sandbox.close();
     await rm(scratch, { recursive: true, force: true });
@@ -566,7 +554,7 @@ function render(
   warm: AuditSample,
   throttle: ThrottleFacts | undefined,
   targets: readonly Target[],
-  environment: Record<string, string | number | boolean>,
+  environment: Environment,
   durationMs: number,
 ): string[] {
   const want = expected.verdicts;
@@ -604,7 +592,7 @@ function render(
     ];
   });
   out.push(
-    ...renderTable(
+    ...indentedTable(
       [
         "variant",
         "median",
@@ -620,7 +608,7 @@ function render(
         "ok",
       ],
       rows,
-    ).map((line) => `  ${line}`),
+    ),
   );
   for (const variant of variants) {
     for (const error of new Set(variant.samples.flatMap((sample) => sample.errors))) {
@@ -654,10 +642,10 @@ function render(
   out.push(
     "",
     "== Targets ==",
-    ...renderTable(
+    ...indentedTable(
       ["target", "measured", "verdict"],
       targets.map((target) => [target.text, target.measured, target.pass ? "PASS" : "MISS  <<<"]),
-    ).map((line) => `  ${line}`),
+    ),
     "",
     `total bench time: ${formatMs(durationMs)}`,
   );
@@ -690,7 +678,7 @@ function phaseLine(variant: Variant): string | undefined {
   ].join(", ");
 }
 
-function describeEnvironment(gnuTime: boolean): Record<string, string | number | boolean> {
+function describeEnvironment(gnuTime: boolean): Environment {
   return {
     node: process.version,
     os: `${platform()} ${release()}`,
@@ -709,22 +697,4 @@ function round(value: number | undefined): number | undefined {
   return value == null ? undefined : Math.round(value * 10) / 10;
 }
 
-function stringEnv(env: NodeJS.ProcessEnv): Env {
-  const out: Env = {};
-  for (const [key, value] of Object.entries(env)) if (value != null) out[key] = value;
-  return out;
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  // A broken bench (not a missed target) is an error worth a non-zero exit.
-  process.exitCode = 1;
-}
+await runBench(main);

@@ -4,16 +4,17 @@
  *
  * A benchmark reports; it does not gate. A missed target prints MISS and the exit code stays 0.
  */
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { cpus, freemem, totalmem, release, platform } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildRepo, largeRepoSpec, listRefs, tempDir } from "../test/helpers/fixtures.ts";
 import type { RepoSpec } from "../test/helpers/fixtures.ts";
-import { gnuTimeAvailable, runProcess, tail } from "./lib/proc.ts";
+import { CLI, PROJECT, ensureCliBuilt, log, runBench } from "./lib/bench-main.ts";
+import { gnuTimeAvailable, runProcess } from "./lib/proc.ts";
 import type { Env } from "./lib/proc.ts";
+import { indentedTable, writeResults } from "./lib/report.ts";
+import type { Environment } from "./lib/report.ts";
 import {
   changeUpstream,
   coldMirror,
@@ -25,13 +26,11 @@ import {
 } from "./lib/scenarios.ts";
 import type { ScenarioResult } from "./lib/scenarios.ts";
 import { startServerProcess } from "./lib/server-process.ts";
-import { formatBytes, formatKb, formatMs, formatRatio, ratio, renderTable } from "./lib/stats.ts";
+import { formatBytes, formatKb, formatMs, formatRatio, ratio } from "./lib/stats.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN } from "./lib/world.ts";
 import type { BenchWorld } from "./lib/world.ts";
 
-const PROJECT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(PROJECT, "dist", "ci-mirror.mjs");
-const RESULTS = join(PROJECT, "bench", "results", "latest.json");
+const RESULTS_FILE = "latest.json";
 const UPSTREAM = "big-upstream";
 
 /**
@@ -51,11 +50,7 @@ async function main(): Promise<void> {
   if (override != null && !(override >= 1)) throw new Error("--reps must be a number of at least 1");
   const reps = (name: keyof typeof DEFAULT_REPS): number => override ?? DEFAULT_REPS[name];
 
-  if (!existsSync(CLI)) {
-    log("building dist/ci-mirror.mjs (npm run build)");
-    const build = await runProcess("npm", ["run", "build"], { cwd: PROJECT, env: stringEnv(process.env) });
-    if (build.exitCode !== 0) throw new Error(`npm run build failed: ${tail(build.stderr)}`);
-  }
+  await ensureCliBuilt();
 
   const scratch = await tempDir("bench");
   const home = join(scratch.path, "home");
@@ -109,22 +104,7 @@ async function main(): Promise<void> {
     const environment = await describeEnvironment(world);
     const lines = render(scenarios, upstream, environment, durationMs);
     process.stdout.write(`${lines.join("\n")}\n`);
-    await mkdir(join(PROJECT, "bench", "results"), { recursive: true });
-    await writeFile(
-      RESULTS,
-      `${JSON.stringify(
-        {
-          startedAt: new Date(Date.now() - durationMs).toISOString(),
-          durationMs,
-          environment,
-          upstream,
-          scenarios,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    process.stdout.write(`\nwrote bench/results/latest.json\n`);
+    await writeResults(PROJECT, RESULTS_FILE, { durationMs, environment }, { upstream, scenarios });
   } finally {
     await server.close();
     await scratch.remove();
@@ -156,7 +136,7 @@ async function describeUpstream(world: BenchWorld): Promise<UpstreamFacts> {
   };
 }
 
-async function describeEnvironment(world: BenchWorld): Promise<Record<string, string | number | boolean>> {
+async function describeEnvironment(world: BenchWorld): Promise<Environment> {
   const gitVersion = await runProcess("git", ["--version"], { env: world.gitEnv });
   return {
     node: process.version,
@@ -173,7 +153,7 @@ async function describeEnvironment(world: BenchWorld): Promise<Record<string, st
 function render(
   scenarios: readonly ScenarioResult[],
   upstream: UpstreamFacts,
-  environment: Record<string, string | number | boolean>,
+  environment: Environment,
   durationMs: number,
 ): string[] {
   const out: string[] = [
@@ -204,10 +184,10 @@ function render(
     ]);
     out.push(
       "",
-      ...renderTable(
+      ...indentedTable(
         ["contender", "median", "range", "x raw", "x naive", "upstream bytes", "RSS node", "RSS max", "ok"],
         table,
-      ).map((line) => `  ${line}`),
+      ),
     );
     for (const row of scenario.rows) {
       for (const error of row.errors) out.push(`  ! ${row.label}: ${error}`);
@@ -235,11 +215,7 @@ function render(
     }
     for (const note of scenario.notes) out.push(`  note: ${note}`);
   }
-  out.push(
-    "",
-    "== Targets ==",
-    ...renderTable(["scenario", "target", "measured", "verdict"], summary).map((line) => `  ${line}`),
-  );
+  out.push("", "== Targets ==", ...indentedTable(["scenario", "target", "measured", "verdict"], summary));
   out.push("", `total bench time: ${formatMs(durationMs)}`);
   return out;
 }
@@ -248,22 +224,4 @@ function describeSpec(spec: Readonly<RepoSpec>): string {
   return `${spec.commits ?? 1} commits, ${String(spec.branches ?? 0)} branches, ${spec.tags ?? 0} tags, ${spec.bytesPerCommit ?? 0} random bytes per commit`;
 }
 
-function stringEnv(env: NodeJS.ProcessEnv): Env {
-  const out: Env = {};
-  for (const [key, value] of Object.entries(env)) if (value != null) out[key] = value;
-  return out;
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  // A broken bench (not a missed target) is an error worth a non-zero exit.
-  process.exitCode = 1;
-}
+await runBench(main);

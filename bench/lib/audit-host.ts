@@ -5,69 +5,64 @@
 import { startGitLabSandbox } from "../../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox, MirrorStatePatch, RecordedApiRequest } from "../../src/sandbox/gitlab/index.ts";
 import type {
-  AuditHostMessage,
-  AuditHostRequest,
+  AuditHostCall,
   MirrorState,
   RequestLog,
   SeedPlan,
   Seeded,
   SeededMirror,
 } from "./audit-sandbox.ts";
+import { serveParent } from "./serve-parent.ts";
 
 const HOUR = 3_600_000;
 const USER = "audit-bot";
 
-function send(message: AuditHostMessage): void {
-  process.send?.(message);
+/** How many hours before the seeding each timestamp of a mirror lies; absent ones stay unset. */
+interface StateShape {
+  updateStatus: NonNullable<MirrorStatePatch["updateStatus"]>;
+  lastError?: string;
+  lastUpdateAt?: number;
+  lastUpdateStartedAt?: number;
+  lastSuccessfulUpdateAt: number;
 }
 
 /**
- * The mirror's fields for each state, relative to `now`. The ages sit far from the audit's
- * default limits (24h max age, 1h stuck after) so that a run a few minutes later judges alike.
+ * The mirror's fields for each state. The ages sit far from the audit's default limits (24h max
+ * age, 1h stuck after) so that a run a few minutes later judges alike.
  */
+const STATE_SHAPES: Record<MirrorState, StateShape> = {
+  finished: { updateStatus: "finished", lastUpdateAt: 1, lastUpdateStartedAt: 1, lastSuccessfulUpdateAt: 1 },
+  failed: {
+    updateStatus: "failed",
+    lastError: "fatal: could not read Username for 'https://backup.example': terminal prompts disabled",
+    lastUpdateAt: 1,
+    lastUpdateStartedAt: 1,
+    lastSuccessfulUpdateAt: 72,
+  },
+  stale: { updateStatus: "finished", lastUpdateAt: 72, lastUpdateStartedAt: 72, lastSuccessfulUpdateAt: 72 },
+  stuck: { updateStatus: "started", lastUpdateStartedAt: 3, lastUpdateAt: 4, lastSuccessfulUpdateAt: 4 },
+  to_retry: {
+    updateStatus: "to_retry",
+    lastError: "remote: 503 Service Unavailable",
+    lastUpdateAt: 1,
+    lastUpdateStartedAt: 1,
+    lastSuccessfulUpdateAt: 1,
+  },
+  disabled: { updateStatus: "finished", lastSuccessfulUpdateAt: 72 },
+};
+
+/** The state's fields as dates relative to `now`. */
 function statePatch(state: MirrorState, now: number): MirrorStatePatch {
-  const recent = new Date(now - HOUR);
-  switch (state) {
-    case "finished":
-      return {
-        updateStatus: "finished",
-        lastUpdateAt: recent,
-        lastUpdateStartedAt: recent,
-        lastSuccessfulUpdateAt: recent,
-      };
-    case "failed":
-      return {
-        updateStatus: "failed",
-        lastError: "fatal: could not read Username for 'https://backup.example': terminal prompts disabled",
-        lastUpdateAt: recent,
-        lastUpdateStartedAt: recent,
-        lastSuccessfulUpdateAt: new Date(now - 72 * HOUR),
-      };
-    case "stale":
-      return {
-        updateStatus: "finished",
-        lastUpdateAt: new Date(now - 72 * HOUR),
-        lastUpdateStartedAt: new Date(now - 72 * HOUR),
-        lastSuccessfulUpdateAt: new Date(now - 72 * HOUR),
-      };
-    case "stuck":
-      return {
-        updateStatus: "started",
-        lastUpdateStartedAt: new Date(now - 3 * HOUR),
-        lastUpdateAt: new Date(now - 4 * HOUR),
-        lastSuccessfulUpdateAt: new Date(now - 4 * HOUR),
-      };
-    case "to_retry":
-      return {
-        updateStatus: "to_retry",
-        lastError: "remote: 503 Service Unavailable",
-        lastUpdateAt: recent,
-        lastUpdateStartedAt: recent,
-        lastSuccessfulUpdateAt: recent,
-      };
-    case "disabled":
-      return { updateStatus: "finished", lastSuccessfulUpdateAt: new Date(now - 72 * HOUR) };
-  }
+  const shape = STATE_SHAPES[state];
+  const ago = (hours: number): Date => new Date(now - hours * HOUR);
+  const patch: MirrorStatePatch = {
+    updateStatus: shape.updateStatus,
+    lastSuccessfulUpdateAt: ago(shape.lastSuccessfulUpdateAt),
+  };
+  if (shape.lastError != null) patch.lastError = shape.lastError;
+  if (shape.lastUpdateAt != null) patch.lastUpdateAt = ago(shape.lastUpdateAt);
+  if (shape.lastUpdateStartedAt != null) patch.lastUpdateStartedAt = ago(shape.lastUpdateStartedAt);
+  return patch;
 }
 
 function seed(sandbox: GitLabSandbox, plan: SeedPlan): Seeded {
@@ -146,9 +141,8 @@ function foldIds(path: string): string {
 async function host(): Promise<void> {
   const sandbox = await startGitLabSandbox();
   const stamps = stampRequests(sandbox);
-  let closed = false;
 
-  async function answer(request: AuditHostRequest): Promise<unknown> {
+  function answer(request: AuditHostCall): unknown {
     switch (request.op) {
       case "seed":
         return seed(sandbox, request.plan);
@@ -164,30 +158,10 @@ async function host(): Promise<void> {
       case "latency":
         sandbox.latency(request.ms);
         return null;
-      case "close":
-        await sandbox.close();
-        return null;
     }
   }
 
-  process.on("message", (request: AuditHostRequest) => {
-    answer(request).then(
-      (value) => {
-        send({ kind: "reply", id: request.id, value });
-        if (request.op === "close") {
-          closed = true;
-          // With the sandbox closed and the channel gone, nothing keeps the process alive.
-          process.disconnect();
-        }
-      },
-      (error: unknown) => send({ kind: "failed", id: request.id, message: String(error) }),
-    );
-  });
-  // The bench died without closing us: do not linger holding a port.
-  process.on("disconnect", () => {
-    if (!closed) void sandbox.close();
-  });
-  send({ kind: "ready", url: sandbox.url });
+  serveParent<AuditHostCall>(sandbox.url, answer, () => sandbox.close());
 }
 
 await host();

@@ -1,7 +1,6 @@
-import { fork } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startChildHost } from "./child-host.ts";
 
 /**
  * The GitLab REST sandbox, seeded and run in a child process of its own, for the same reason as
@@ -61,15 +60,7 @@ export type AuditHostCall =
   | { op: "requestLog" }
   | { op: "resetRequests" }
   | { op: "rateLimit"; limit: RateLimit | null }
-  | { op: "latency"; ms: number }
-  | { op: "close" };
-
-export type AuditHostRequest = AuditHostCall & { id: number };
-
-export type AuditHostMessage =
-  | { kind: "ready"; url: string }
-  | { kind: "reply"; id: number; value: unknown }
-  | { kind: "failed"; id: number; message: string };
+  | { op: "latency"; ms: number };
 
 export interface AuditSandbox {
   readonly url: string;
@@ -86,43 +77,15 @@ export interface AuditSandbox {
 const HOST = join(fileURLToPath(new URL(".", import.meta.url)), "audit-host.ts");
 
 export async function startAuditSandbox(projectDir: string): Promise<AuditSandbox> {
-  // tsx as an import hook, resolved from the project, so the host runs the sandbox's TypeScript as is.
-  const child = fork(HOST, [], {
-    cwd: projectDir,
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  const host = await startChildHost<AuditHostCall>({
+    script: HOST,
+    args: [],
+    projectDir,
+    name: "GitLab sandbox",
   });
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-  const url = await new Promise<string>((resolveReady, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      reject(new Error(`GitLab sandbox process exited early (${code ?? "signal"})`)),
-    );
-    child.on("message", (message: AuditHostMessage) => {
-      if (message.kind === "ready") resolveReady(message.url);
-      else if (message.kind === "reply") pending.get(message.id)?.resolve(message.value);
-      else pending.get(message.id)?.reject(new Error(`GitLab sandbox: ${message.message}`));
-      if (message.kind !== "ready") pending.delete(message.id);
-    });
-  });
-  child.removeAllListeners("exit");
-  child.on("exit", () => {
-    for (const waiter of pending.values()) waiter.reject(new Error("GitLab sandbox process exited"));
-    pending.clear();
-  });
-
-  function call(request: AuditHostCall): Promise<unknown> {
-    const id = ++nextId;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      const message: AuditHostRequest = { ...request, id };
-      child.send(message);
-    });
-  }
-
+  const { call } = host;
   return {
-    url,
+    url: host.url,
     // The host sends back exactly the shapes declared above.
     seed: async (plan) => (await call({ op: "seed", plan })) as Seeded,
     requestLog: async () => (await call({ op: "requestLog" })) as RequestLog,
@@ -135,16 +98,6 @@ export async function startAuditSandbox(projectDir: string): Promise<AuditSandbo
     latency: async (ms) => {
       await call({ op: "latency", ms });
     },
-    close: () => closeHost(child, call),
+    close: () => host.close(),
   };
-}
-
-async function closeHost(
-  child: ChildProcess,
-  call: (request: AuditHostCall) => Promise<unknown>,
-): Promise<void> {
-  if (child.exitCode != null || child.signalCode != null) return;
-  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
-  await call({ op: "close" });
-  await exited;
 }

@@ -5,7 +5,6 @@ import pLimit from "p-limit";
 import { buildRepo, commitOnBranch, git, listRefs } from "../../test/helpers/fixtures.ts";
 import type { RepoSpec } from "../../test/helpers/fixtures.ts";
 import { writeConfig } from "../../test/helpers/cli.ts";
-import type { MirrorEntry } from "../../test/helpers/cli.ts";
 import { runProcess, tail } from "./proc.ts";
 import { measure, ratio } from "./stats.ts";
 import type { Contender, Row, Sample, Tool } from "./stats.ts";
@@ -68,6 +67,47 @@ export interface Steady {
   clone: string;
 }
 
+// The git steps the baselines are made of, each spelled once so every scenario runs the same command.
+function cloneMirror(upstreamUrl: string, clone: string): GitStep {
+  return upstreamGit(["clone", "--mirror", "--quiet", upstreamUrl, clone]);
+}
+
+function remoteUpdate(clone: string): GitStep {
+  return upstreamGit(["remote", "update", "-p"], clone);
+}
+
+function pushMirror(targetUrl: string, repo: string): GitStep {
+  return targetGit(["push", "--mirror", "--quiet", targetUrl], repo);
+}
+
+function listHeadsAndTags(url: string): string[] {
+  return ["ls-remote", "--heads", "--tags", url];
+}
+
+function pushHeadsAndTags(targetUrl: string, repo: string): GitStep {
+  return targetGit(["push", "--quiet", targetUrl, ...HEADS_AND_TAGS], repo);
+}
+
+/** The naive script's run in a mirror clone it keeps: update from the upstream, push everything. */
+function naiveUpdate(clone: string, targetUrl: string): GitStep[] {
+  return [remoteUpdate(clone), pushMirror(targetUrl, clone)];
+}
+
+/** One job of git steps, timed, in the mirror clone the contender keeps in `dir`. */
+function timeInClone(world: BenchWorld, dir: string, steps: (clone: string) => GitStep[]): Promise<Sample> {
+  return timeGitJobs(world, [steps(join(dir, "mirror.git"))]);
+}
+
+/** The naive script on a fresh runner: a new mirror clone, pushed whole. Used cold and incremental. */
+function naiveFreshClone(world: BenchWorld, upstreamUrl: string): MirrorContender {
+  return {
+    tool: "naive",
+    label: "naive: clone --mirror + push --mirror",
+    run: (dir, targetUrl) =>
+      timeInClone(world, dir, (clone) => [cloneMirror(upstreamUrl, clone), pushMirror(targetUrl, clone)]),
+  };
+}
+
 interface MirrorContender {
   tool: Tool;
   label: string;
@@ -111,14 +151,20 @@ function mirrorRun(
   };
 }
 
+/** ci-mirror syncing the one mirror MIRROR, with its config and cache in `dir`. */
 async function ciSync(
   world: BenchWorld,
   dir: string,
-  mirrors: MirrorEntry[],
-  extra: string[],
+  upstreamUrl: string,
+  targetUrl: string,
+  extra: string[] = [],
 ): Promise<Sample> {
-  const config = await writeConfig(dir, mirrors);
-  return timeCiMirror(world, dir, ["sync", "--config", config, "--cache-dir", join(dir, "cache"), ...extra]);
+  const config = await writeConfig(dir, [{ name: MIRROR, source: upstreamUrl, target: targetUrl }]);
+  return timeCiMirror(world, dir, syncArgs(config, join(dir, "cache"), extra));
+}
+
+function syncArgs(config: string, cache: string, extra: readonly string[] = []): string[] {
+  return ["sync", "--config", config, "--mirror", MIRROR, "--cache-dir", cache, ...extra];
 }
 
 function result(
@@ -162,47 +208,27 @@ function timeTarget(rows: Row[], limit: number): TargetCheck {
 
 export async function coldMirror(world: BenchWorld, upstream: string, reps: number): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(upstream);
-  const mirrors = (targetUrl: string): MirrorEntry[] => [
-    { name: MIRROR, source: upstreamUrl, target: targetUrl },
-  ];
   const rows = await measure(
     [
       mirrorRun(world, "cold", upstream, undefined, {
         tool: "ci-mirror",
         label: "ci-mirror sync (empty cache)",
-        run: (dir, targetUrl) => ciSync(world, dir, mirrors(targetUrl), ["--mirror", MIRROR]),
+        run: (dir, targetUrl) => ciSync(world, dir, upstreamUrl, targetUrl),
       }),
       mirrorRun(world, "cold", upstream, undefined, {
         tool: "info",
         label: "info: ci-mirror sync --batch-size 1000",
-        run: (dir, targetUrl) =>
-          ciSync(world, dir, mirrors(targetUrl), ["--mirror", MIRROR, "--batch-size", "1000"]),
+        run: (dir, targetUrl) => ciSync(world, dir, upstreamUrl, targetUrl, ["--batch-size", "1000"]),
       }),
-      mirrorRun(world, "cold", upstream, undefined, {
-        tool: "naive",
-        label: "naive: clone --mirror + push --mirror",
-        run: (dir, targetUrl) => {
-          const clone = join(dir, "mirror.git");
-          return timeGitJobs(world, [
-            [
-              upstreamGit(["clone", "--mirror", "--quiet", upstreamUrl, clone]),
-              targetGit(["push", "--mirror", "--quiet", targetUrl], clone),
-            ],
-          ]);
-        },
-      }),
+      mirrorRun(world, "cold", upstream, undefined, naiveFreshClone(world, upstreamUrl)),
       mirrorRun(world, "cold", upstream, undefined, {
         tool: "raw",
         label: "raw: clone --mirror + push heads/tags",
-        run: (dir, targetUrl) => {
-          const clone = join(dir, "mirror.git");
-          return timeGitJobs(world, [
-            [
-              upstreamGit(["clone", "--mirror", "--quiet", upstreamUrl, clone]),
-              targetGit(["push", "--quiet", targetUrl, ...HEADS_AND_TAGS], clone),
-            ],
-          ]);
-        },
+        run: (dir, targetUrl) =>
+          timeInClone(world, dir, (clone) => [
+            cloneMirror(upstreamUrl, clone),
+            pushHeadsAndTags(targetUrl, clone),
+          ]),
       }),
     ],
     reps,
@@ -242,7 +268,7 @@ async function hiddenRefCheck(world: BenchWorld): Promise<string> {
   await world.server.createRepo(target, { flavor: "gitlab" });
   const dir = await scratchDir(world, "compat");
   const clone = join(dir, "mirror.git");
-  await mustGit(world, upstreamGit(["clone", "--mirror", "--quiet", world.server.repoUrl(upstream), clone]));
+  await mustGit(world, cloneMirror(world.server.repoUrl(upstream), clone));
   const push = await runProcess(
     "git",
     targetGit(["push", "--mirror", world.server.repoUrl(target)], clone).args,
@@ -275,19 +301,11 @@ export async function prepareSteady(world: BenchWorld, upstream: string): Promis
     { name: MIRROR, source: world.server.repoUrl(upstream), target: world.server.repoUrl(target) },
   ]);
   const cache = join(workspace, "cache");
-  const first = await timeCiMirror(world, workspace, [
-    "sync",
-    "--config",
-    config,
-    "--mirror",
-    MIRROR,
-    "--cache-dir",
-    cache,
-  ]);
+  const first = await timeCiMirror(world, workspace, syncArgs(config, cache));
   const synced = await checked(world, upstream, target, first);
   if (!synced.ok) throw new Error(`bench setup: first sync failed: ${synced.error ?? "?"}`);
   const clone = join(workspace, "mirror.git");
-  await mustGit(world, upstreamGit(["clone", "--mirror", "--quiet", world.server.repoUrl(upstream), clone]));
+  await mustGit(world, cloneMirror(world.server.repoUrl(upstream), clone));
   return { upstream, target, workspace, config, cache, clone };
 }
 
@@ -302,29 +320,12 @@ export async function noOp(world: BenchWorld, steady: Steady, reps: number): Pro
     {
       tool: "ci-mirror",
       label: "ci-mirror sync (in sync)",
-      sample: counted(() =>
-        timeCiMirror(world, steady.workspace, [
-          "sync",
-          "--config",
-          steady.config,
-          "--mirror",
-          MIRROR,
-          "--cache-dir",
-          steady.cache,
-        ]),
-      ),
+      sample: counted(() => timeCiMirror(world, steady.workspace, syncArgs(steady.config, steady.cache))),
     },
     {
       tool: "naive",
       label: "naive: remote update -p + push --mirror",
-      sample: counted(() =>
-        timeGitJobs(world, [
-          [
-            upstreamGit(["remote", "update", "-p"], steady.clone),
-            targetGit(["push", "--mirror", "--quiet", targetUrl], steady.clone),
-          ],
-        ]),
-      ),
+      sample: counted(() => timeGitJobs(world, [naiveUpdate(steady.clone, targetUrl)])),
     },
     {
       tool: "raw",
@@ -332,10 +333,7 @@ export async function noOp(world: BenchWorld, steady: Steady, reps: number): Pro
       sample: counted(() =>
         timeGitJobs(
           world,
-          [
-            [upstreamGit(["ls-remote", "--heads", "--tags", upstreamUrl])],
-            [targetGit(["ls-remote", "--heads", "--tags", targetUrl])],
-          ],
+          [[upstreamGit(listHeadsAndTags(upstreamUrl))], [targetGit(listHeadsAndTags(targetUrl))]],
           2,
         ),
       ),
@@ -437,29 +435,14 @@ export async function incrementalNoCache(
   reps: number,
 ): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(steady.upstream);
-  const mirrors = (targetUrl: string): MirrorEntry[] => [
-    { name: MIRROR, source: upstreamUrl, target: targetUrl },
-  ];
   const rows = await measure(
     [
       mirrorRun(world, "inc", steady.upstream, steady.target, {
         tool: "ci-mirror",
         label: "ci-mirror sync (empty cache)",
-        run: (dir, targetUrl) => ciSync(world, dir, mirrors(targetUrl), ["--mirror", MIRROR]),
+        run: (dir, targetUrl) => ciSync(world, dir, upstreamUrl, targetUrl),
       }),
-      mirrorRun(world, "inc", steady.upstream, steady.target, {
-        tool: "naive",
-        label: "naive: clone --mirror + push --mirror",
-        run: (dir, targetUrl) => {
-          const clone = join(dir, "mirror.git");
-          return timeGitJobs(world, [
-            [
-              upstreamGit(["clone", "--mirror", "--quiet", upstreamUrl, clone]),
-              targetGit(["push", "--mirror", "--quiet", targetUrl], clone),
-            ],
-          ]);
-        },
-      }),
+      mirrorRun(world, "inc", steady.upstream, steady.target, naiveFreshClone(world, upstreamUrl)),
       mirrorRun(world, "inc", steady.upstream, steady.target, {
         tool: "raw",
         label: "raw: seed from target + fetch + push",
@@ -471,7 +454,7 @@ export async function incrementalNoCache(
               { args: ["init", "--bare", "--quiet", repo] },
               targetGit([...fetch, targetUrl, ...HEADS_AND_TAGS], repo),
               upstreamGit([...fetch, upstreamUrl, ...HEADS_AND_TAGS], repo),
-              targetGit(["push", "--quiet", targetUrl, ...HEADS_AND_TAGS], repo),
+              pushHeadsAndTags(targetUrl, repo),
             ],
           ]);
         },
@@ -512,9 +495,6 @@ export async function incrementalWarm(
   reps: number,
 ): Promise<ScenarioResult> {
   const upstreamUrl = world.server.repoUrl(steady.upstream);
-  const mirrors = (targetUrl: string): MirrorEntry[] => [
-    { name: MIRROR, source: upstreamUrl, target: targetUrl },
-  ];
   const copyClone = (dir: string): Promise<void> => copyDir(world, steady.clone, join(dir, "mirror.git"));
   const rows = await measure(
     [
@@ -522,38 +502,23 @@ export async function incrementalWarm(
         tool: "ci-mirror",
         label: "ci-mirror sync (warm cache)",
         prepare: (dir) => copyDir(world, steady.cache, join(dir, "cache")),
-        run: (dir, targetUrl) => ciSync(world, dir, mirrors(targetUrl), ["--mirror", MIRROR]),
+        run: (dir, targetUrl) => ciSync(world, dir, upstreamUrl, targetUrl),
       }),
       mirrorRun(world, "warm", steady.upstream, steady.target, {
         tool: "naive",
         label: "naive: remote update -p + push --mirror",
         prepare: copyClone,
-        run: (dir, targetUrl) => {
-          const clone = join(dir, "mirror.git");
-          return timeGitJobs(world, [
-            [
-              upstreamGit(["remote", "update", "-p"], clone),
-              targetGit(["push", "--mirror", "--quiet", targetUrl], clone),
-            ],
-          ]);
-        },
+        run: (dir, targetUrl) => timeInClone(world, dir, (clone) => naiveUpdate(clone, targetUrl)),
       }),
       mirrorRun(world, "warm", steady.upstream, steady.target, {
         tool: "raw",
         label: "raw: fetch heads/tags + push heads/tags",
         prepare: copyClone,
-        run: (dir, targetUrl) => {
-          const clone = join(dir, "mirror.git");
-          return timeGitJobs(world, [
-            [
-              upstreamGit(
-                ["fetch", "--quiet", "--no-tags", "--prune", upstreamUrl, ...HEADS_AND_TAGS],
-                clone,
-              ),
-              targetGit(["push", "--quiet", targetUrl, ...HEADS_AND_TAGS], clone),
-            ],
-          ]);
-        },
+        run: (dir, targetUrl) =>
+          timeInClone(world, dir, (clone) => [
+            upstreamGit(["fetch", "--quiet", "--no-tags", "--prune", upstreamUrl, ...HEADS_AND_TAGS], clone),
+            pushHeadsAndTags(targetUrl, clone),
+          ]),
       }),
     ],
     reps,
@@ -622,31 +587,18 @@ export async function fleet(world: BenchWorld, reps: number): Promise<ScenarioRe
   await Promise.all(
     names.map((name) =>
       cloneLimit(() =>
-        mustGit(
-          world,
-          upstreamGit([
-            "clone",
-            "--mirror",
-            "--quiet",
-            world.server.repoUrl(`fleet-up-${name}`),
-            clones.get(name) ?? "",
-          ]),
-        ),
+        mustGit(world, cloneMirror(world.server.repoUrl(`fleet-up-${name}`), clones.get(name) ?? "")),
       ),
     ),
   );
 
   const listings: GitStep[][] = names.flatMap((name) => [
-    [upstreamGit(["ls-remote", "--heads", "--tags", world.server.repoUrl(`fleet-up-${name}`)])],
-    [targetGit(["ls-remote", "--heads", "--tags", world.server.repoUrl(`fleet-tgt-${name}`)])],
+    [upstreamGit(listHeadsAndTags(world.server.repoUrl(`fleet-up-${name}`)))],
+    [targetGit(listHeadsAndTags(world.server.repoUrl(`fleet-tgt-${name}`)))],
   ]);
-  const naiveJobs: GitStep[][] = names.map((name) => {
-    const clone = clones.get(name) ?? "";
-    return [
-      upstreamGit(["remote", "update", "-p"], clone),
-      targetGit(["push", "--mirror", "--quiet", world.server.repoUrl(`fleet-tgt-${name}`)], clone),
-    ];
-  });
+  const naiveJobs: GitStep[][] = names.map((name) =>
+    naiveUpdate(clones.get(name) ?? "", world.server.repoUrl(`fleet-tgt-${name}`)),
+  );
   const rows = await measure(
     [
       {
