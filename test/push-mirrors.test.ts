@@ -307,6 +307,20 @@ describe("push-mirrors apply (core, against the sandbox)", () => {
     ]);
     expect(formatApply(dry)).toContain("enabled: false → true");
 
+    // Merge request pipelines dry-run without protected variables: no credential is needed.
+    const withoutCredential: Record<string, string> = { ...env() };
+    delete withoutCredential.MIRROR_TOKEN;
+    const mergeRequest = await applyPushMirrors(
+      { pushMirrors: declared() },
+      port(),
+      { env: withoutCredential },
+      { dryRun: true },
+    );
+    expect(mergeRequest.outcomes.map((o) => o.status)).toEqual(["skipped", "planned", "skipped"]);
+    await expect(
+      applyPushMirrors({ pushMirrors: declared() }, port(), { env: withoutCredential }),
+    ).rejects.toThrow(/MIRROR_TOKEN/);
+
     const pruned = await applyPushMirrors(
       { pushMirrors: declared() },
       port(),

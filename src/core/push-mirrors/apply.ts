@@ -49,8 +49,12 @@ export async function applyPushMirrors(
   for (const decl of config.pushMirrors) {
     byProject.set(decl.project, [...(byProject.get(decl.project) ?? []), decl]);
   }
-  // Fail before touching anything when a credential a create would need is missing.
-  for (const decl of config.pushMirrors) if (decl.token != null) credentialsOf(decl, context);
+  // Fail before touching anything when a credential a create would need is missing. A dry run
+  // needs none: merge request pipelines, where the component dry-runs, do not see protected
+  // variables.
+  if (options.dryRun !== true) {
+    for (const decl of config.pushMirrors) if (decl.token != null) credentialsOf(decl, context);
+  }
 
   const outcomes: ApplyOutcome[] = [];
   const failures: ProjectFailure[] = [];
