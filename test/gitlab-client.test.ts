@@ -126,6 +126,31 @@ describe("port methods, happy paths", () => {
     expect(await api.listGroupProjects("big", { includeArchived: true })).toHaveLength(131);
     expect(api.requestCount).toBe(4);
   });
+
+  it("asks for every page once, after page 1 says how many there are", async () => {
+    for (let i = 0; i < 420; i += 1) gl.addProject("wide", `w${i}`);
+    gl.addMember("wide", "maint", 40);
+    const api = client();
+    const before = gl.requests.length;
+
+    const projects = await api.listGroupProjects("wide");
+
+    expect(new Set(projects.map((p) => p.pathWithNamespace)).size).toBe(420);
+    expect(api.requestCount).toBe(5);
+    expect(gl.requests.slice(before).every((request) => request.status === 200)).toBe(true);
+  });
+
+  it("follows the pages one by one past 10,000 projects, where GitLab stops counting", async () => {
+    for (let i = 0; i < 10_001; i += 1) gl.addProject("huge", `h${i}`);
+    gl.addMember("huge", "maint", 40);
+    const api = client();
+
+    const projects = await api.listGroupProjects("huge");
+
+    expect(projects).toHaveLength(10_001);
+    // Page 1 (no x-total-pages), then all 101 pages by their `next` links.
+    expect(api.requestCount).toBe(102);
+  });
 });
 
 describe("errors", () => {

@@ -17,6 +17,7 @@ import {
   remoteMirrorSchema,
   tokenSchema,
 } from "./schema.ts";
+import pLimit from "p-limit";
 import { createRequesterFn } from "./transport.ts";
 import type { RetryPolicy } from "./transport.ts";
 
@@ -32,6 +33,9 @@ export interface GitLabClientSettings {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 const PER_PAGE = 100;
+// Pages of a group's projects asked for at once; GitLab's rate limits are per minute, and a
+// large group has a few dozen pages at most.
+const PAGE_CONCURRENCY = 4;
 
 export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
   settings.redactor?.add(settings.token);
@@ -128,13 +132,28 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
     },
     async listGroupProjects(group, options = {}) {
       return call({ group: String(group) }, async () => {
-        const projects = await api.Groups.allProjects(group, {
+        const query = {
           includeSubgroups: true,
           perPage: PER_PAGE,
+          pagination: "offset" as const,
           // Only sent when excluding: without the parameter GitLab returns both.
           ...(options.includeArchived === true ? {} : { archived: false }),
-        });
-        return parseArray(projectSchema, projects);
+        };
+        // Page 1 says how many pages there are, so the rest can be asked for at once instead
+        // of following `Link: rel="next"` one page after another. Past 10,000 rows GitLab stops
+        // counting (no x-total-pages), and the pages are followed one by one as before.
+        const first = await api.Groups.allProjects(group, { ...query, page: 1, showExpanded: true });
+        const totalPages = first.paginationInfo.totalPages;
+        if (!Number.isInteger(totalPages) || totalPages <= 0) {
+          return parseArray(projectSchema, await api.Groups.allProjects(group, query));
+        }
+        const limit = pLimit(PAGE_CONCURRENCY);
+        const rest = await Promise.all(
+          Array.from({ length: totalPages - 1 }, (_, index) =>
+            limit(() => api.Groups.allProjects(group, { ...query, page: index + 2, maxPages: 1 })),
+          ),
+        );
+        return parseArray(projectSchema, [first.data, ...rest].flat());
       });
     },
     async listProtectedBranches(project) {
