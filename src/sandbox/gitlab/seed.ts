@@ -11,7 +11,8 @@ import type {
 } from "./model.ts";
 import { addNamespace, findProject, isGroup, namespaceByPath } from "./store.ts";
 import type { Store } from "./store.ts";
-import { sanitizeMessage, splitCredentials } from "./url-scrub.ts";
+import { newRemoteMirror } from "./new-mirror.ts";
+import { sanitizeMessage } from "./url-scrub.ts";
 
 export interface TokenOptions {
   scopes: string[];
@@ -175,27 +176,13 @@ export function seedRemoteMirror(
   now: Date,
 ): RemoteMirror {
   const project = projectOrThrow(store, projectPath);
-  const split = splitCredentials(attrs.url);
-  const mirror: RemoteMirror = {
-    id: store.nextId.mirror++,
-    projectId: project.id,
-    url: split.url,
-    user: split.user,
-    password: split.password,
+  const mirror = newRemoteMirror(project.id, store.nextId.mirror++, attrs.url, now, {
     enabled: attrs.enabled === true,
     authMethod: attrs.authMethod ?? null,
     keepDivergentRefs: attrs.keepDivergentRefs === true,
     onlyProtectedBranches: attrs.onlyProtectedBranches === true,
     mirrorBranchRegex: attrs.mirrorBranchRegex ?? null,
-    hostKeys: [],
-    sshPublicKey: null,
-    updateStatus: "none",
-    lastError: null,
-    lastUpdateAt: null,
-    lastUpdateStartedAt: null,
-    lastSuccessfulUpdateAt: null,
-    updatedAt: now,
-  };
+  });
   project.remoteMirrors.push(mirror);
   return mirror;
 }

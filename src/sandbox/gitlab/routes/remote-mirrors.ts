@@ -18,9 +18,9 @@ import type { Params } from "../params.ts";
 import { paginate } from "../pagination.ts";
 import { json, userProject } from "../route.ts";
 import type { Route, RouteContext } from "../route.ts";
+import { newRemoteMirror } from "../new-mirror.ts";
 import { generateMirrorKey } from "../ssh-key.ts";
 import { canAdmin, mirrorOf } from "../store.ts";
-import { splitCredentials } from "../url-scrub.ts";
 import { mirrorUrlError } from "../url-validate.ts";
 
 const AUTH_METHODS = ["ssh_public_key", "password"] as const satisfies readonly AuthMethod[];
@@ -192,27 +192,7 @@ async function create(rc: RouteContext): Promise<ReturnType<typeof json>> {
     throw paramError("only_protected_branches, mirror_branch_regex are mutually exclusive");
   }
   const settings = readSettings(rc, rc.params);
-  const split = splitCredentials(url);
-  const mirror: RemoteMirror = {
-    id: 0,
-    projectId: project.id,
-    url: split.url,
-    user: split.user,
-    password: split.password,
-    enabled: false,
-    authMethod: null,
-    keepDivergentRefs: false,
-    onlyProtectedBranches: false,
-    mirrorBranchRegex: null,
-    hostKeys: [],
-    sshPublicKey: null,
-    updateStatus: "none",
-    lastError: null,
-    lastUpdateAt: null,
-    lastUpdateStartedAt: null,
-    lastSuccessfulUpdateAt: null,
-    updatedAt: rc.now,
-  };
+  const mirror = newRemoteMirror(project.id, 0, url, rc.now);
   const errors = applySettings(mirror, settings);
   const urlError = mirrorUrlError(url, rc.sandbox.allowLocalRequests);
   if (urlError != null) errors.url = [urlError];
