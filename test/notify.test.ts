@@ -1,11 +1,15 @@
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { execa } from "execa";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditReport } from "../src/core/audit/types.ts";
 import { notifyFailures } from "../src/notify/notify.ts";
 import { Redactor } from "../src/output/redact.ts";
+import { tempDir } from "./helpers/fixtures.ts";
 
 function failedReport(): AuditReport {
   return {
@@ -128,15 +132,23 @@ describe("webhook", () => {
 });
 
 describe("e-mail", () => {
-  async function smtp(): Promise<{
+  async function smtp(tls?: { key: string; cert: string }): Promise<{
     port: number;
-    mails: { from: string; to: string[]; data: string; user?: string; pass?: string }[];
+    mails: { from: string; to: string[]; data: string; user?: string; pass?: string; secure?: boolean }[];
   }> {
-    const mails: { from: string; to: string[]; data: string; user?: string; pass?: string }[] = [];
+    const mails: {
+      from: string;
+      to: string[];
+      data: string;
+      user?: string;
+      pass?: string;
+      secure?: boolean;
+    }[] = [];
     let login: { user?: string; pass?: string } = {};
     const server = new SMTPServer({
-      disabledCommands: ["STARTTLS"],
-      allowInsecureAuth: true,
+      ...(tls == null
+        ? { disabledCommands: ["STARTTLS"], allowInsecureAuth: true }
+        : { key: tls.key, cert: tls.cert }),
       authOptional: true,
       onAuth(auth, _session, callback) {
         login = { user: auth.username ?? "", pass: auth.password ?? "" };
@@ -155,6 +167,7 @@ describe("e-mail", () => {
             to: session.envelope.rcptTo.map((r) => r.address),
             data,
             ...login,
+            secure: session.secure,
           });
           callback();
         });
@@ -217,6 +230,73 @@ describe("e-mail", () => {
     expect(result.sent).toEqual([]);
     expect(result.warnings[0]).toMatch(/^e-mail not sent: /);
     expect(redactor.redact(result.warnings.join("\n"))).not.toContain("wrong-s3cret");
+  });
+
+  /** A self-signed certificate for 127.0.0.1, made fresh for the test (no fixture key in the repo). */
+  async function selfSigned(): Promise<{ key: string; cert: string }> {
+    const { path: dir } = await tempDir("smtp-tls");
+    await execa("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
+    return {
+      key: await readFile(join(dir, "key.pem"), "utf8"),
+      cert: await readFile(join(dir, "cert.pem"), "utf8"),
+    };
+  }
+
+  const starttlsEnv = (port: number): Record<string, string> => ({
+    CI_MIRROR_SMTP_URL: `smtp://mailer:smtp-s3cret@127.0.0.1:${port}`,
+    CI_MIRROR_SMTP_FROM: "ci-mirror@example.test",
+    CI_MIRROR_SMTP_TO: "ops@example.test",
+  });
+
+  it("upgrades to TLS with STARTTLS by default before it logs in", async () => {
+    const { port, mails } = await smtp(await selfSigned());
+
+    const result = await notifyFailures(
+      failedReport(),
+      { email: true },
+      { ...starttlsEnv(port), CI_MIRROR_SMTP_TLS_VERIFY: "false" },
+      new Redactor(),
+    );
+
+    expect(result).toEqual({ sent: ["e-mail to ops@example.test"], warnings: [] });
+    expect(mails.map((mail) => [mail.user, mail.secure])).toEqual([["mailer", true]]);
+  });
+
+  it("does not send a password to a server that offers no STARTTLS, unless told to", async () => {
+    const { port, mails } = await smtp();
+
+    const result = await notifyFailures(failedReport(), { email: true }, starttlsEnv(port), new Redactor());
+
+    expect(mails).toHaveLength(0);
+    expect(result.sent).toEqual([]);
+    expect(result.warnings[0]).toMatch(/^e-mail not sent: /);
+  });
+
+  it("checks the certificate unless told otherwise", async () => {
+    const { port, mails } = await smtp(await selfSigned());
+
+    const result = await notifyFailures(failedReport(), { email: true }, starttlsEnv(port), new Redactor());
+
+    expect(mails).toHaveLength(0);
+    expect(result.warnings[0]).toMatch(/^e-mail not sent: .*certificate/i);
   });
 
   it("names the missing variables", async () => {
