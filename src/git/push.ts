@@ -41,13 +41,7 @@ export async function pushRefs(
   for (const update of updates) args.push(`--force-with-lease=${update.ref}:${update.expect}`);
   args.push("--", url);
   for (const update of updates) args.push(`${update.source ?? ""}:${update.ref}`);
-  // Exit code 1 with porcelain lines is "some refs were rejected": an answer, parsed below.
-  const result = await runGit(ctx, args, { network: true, env, okExitCodes: [1] });
-  const parsed = parsePorcelain(result.stdout, result.stderr);
-  if (result.exitCode !== 0 && parsed.length === 0) {
-    throw classifyGitFailure("push", { stderr: result.stderr, exitCode: result.exitCode });
-  }
-  return parsed;
+  return runPorcelainPush(ctx, args, env);
 }
 
 /**
@@ -70,6 +64,11 @@ export async function pushNamespace(
     `${namespace}heads/*:refs/heads/*`,
     `${namespace}tags/*:refs/tags/*`,
   ];
+  return runPorcelainPush(ctx, args, env);
+}
+
+async function runPorcelainPush(ctx: GitContext, args: string[], env: Env): Promise<PushResult[]> {
+  // Exit code 1 with porcelain lines is "some refs were rejected": an answer, parsed below.
   const result = await runGit(ctx, args, { network: true, env, okExitCodes: [1] });
   const parsed = parsePorcelain(result.stdout, result.stderr);
   if (result.exitCode !== 0 && parsed.length === 0) {
