@@ -1,12 +1,10 @@
 import { UPSTREAM_NS } from "../git/cache-repo.ts";
 import { listRemoteRefs } from "../git/ls-remote.ts";
 import { pushNamespace, pushRefs, type PushResult, type RefUpdate } from "../git/push.ts";
-import { GitError } from "../errors/git-error.ts";
-import { withRetry } from "../util/retry.ts";
 import type { PlannedRef } from "./plan.ts";
 import type { RefReport } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
-import { errorText } from "./update-cache.ts";
+import { retryGitStep } from "./retry-git.ts";
 
 /**
  * Push the planned changes so that one bad ref cannot block the rest: the default branch alone
@@ -102,33 +100,27 @@ async function pushGroup(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<PushResult[]> {
-  return withRetry(
-    settings.retry,
-    (error) => error instanceof GitError && error.retryable,
-    async (attempt) => {
-      if (group.glob) {
-        // A glob push never forces: a retry finds the refs that landed up to date, and a ref
-        // someone moved meanwhile is refused as non-fast-forward instead of overwritten.
-        return landed(group.refs, await pushNamespace(git.cache, targetUrl, UPSTREAM_NS, git.targetEnv));
-      }
-      let pending = group.refs;
-      const done: PushResult[] = [];
-      if (attempt > 1) {
-        // The failed attempt may have landed some refs before the connection broke: their leases
-        // would now fail, so take what the target holds now and push only the rest.
-        const now = await listRemoteRefs(git.cache, targetUrl, git.targetEnv);
-        pending = group.refs.filter((ref) => now.get(ref.ref) !== ref.to);
-        for (const ref of group.refs) {
-          if (!pending.includes(ref)) {
-            done.push({ ref: ref.ref, status: landedStatus(ref), summary: "landed before a retry" });
-          }
+  return retryGitStep("push", settings, world, async (attempt) => {
+    if (group.glob) {
+      // A glob push never forces: a retry finds the refs that landed up to date, and a ref
+      // someone moved meanwhile is refused as non-fast-forward instead of overwritten.
+      return landed(group.refs, await pushNamespace(git.cache, targetUrl, UPSTREAM_NS, git.targetEnv));
+    }
+    let pending = group.refs;
+    const done: PushResult[] = [];
+    if (attempt > 1) {
+      // The failed attempt may have landed some refs before the connection broke: their leases
+      // would now fail, so take what the target holds now and push only the rest.
+      const now = await listRemoteRefs(git.cache, targetUrl, git.targetEnv);
+      pending = group.refs.filter((ref) => now.get(ref.ref) !== ref.to);
+      for (const ref of group.refs) {
+        if (!pending.includes(ref)) {
+          done.push({ ref: ref.ref, status: landedStatus(ref), summary: "landed before a retry" });
         }
       }
-      return [...done, ...(await pushRefs(git.cache, targetUrl, pending.map(toUpdate), git.targetEnv))];
-    },
-    (error, attempt, delay) =>
-      world.log(`push failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
-  );
+    }
+    return [...done, ...(await pushRefs(git.cache, targetUrl, pending.map(toUpdate), git.targetEnv))];
+  });
 }
 
 /** A planned ref that a glob push reports as up to date was pushed by an earlier attempt. */

@@ -1,8 +1,6 @@
-import { GitError } from "../errors/git-error.ts";
 import { listRemoteRefs, remoteDefaultBranch, type RefMap } from "../git/ls-remote.ts";
-import { withRetry } from "../util/retry.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
-import { errorText } from "./update-cache.ts";
+import { errorText, retryGitStep } from "./retry-git.ts";
 
 export async function listWithRetry(
   git: MirrorGit,
@@ -12,15 +10,7 @@ export async function listWithRetry(
   world: SyncWorld,
 ): Promise<RefMap> {
   const scratch = { ...git.cache, cwd: settings.cacheDir };
-  return withRetry(
-    settings.retry,
-    (error) => error instanceof GitError && error.retryable,
-    () => listRemoteRefs(scratch, url, env),
-    (error, attempt, delay) =>
-      world.log(
-        `listing refs failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`,
-      ),
-  );
+  return retryGitStep("listing refs", settings, world, () => listRemoteRefs(scratch, url, env));
 }
 
 export async function defaultBranchOf(

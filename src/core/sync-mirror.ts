@@ -16,7 +16,8 @@ import { mergeReports, plannedReport } from "./ref-reports.ts";
 import { defaultBranchOf, listWithRetry } from "./remote-listing.ts";
 import { countOutcomes, type MirrorReport, type MirrorTimings } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
-import { errorText, dropTargetSeed, updateCache } from "./update-cache.ts";
+import { errorText } from "./retry-git.ts";
+import { dropTargetSeed, updateCache } from "./update-cache.ts";
 
 /**
  * One mirror, end to end: list both sides, stop if they already match, otherwise fill the cache

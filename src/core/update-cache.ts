@@ -11,7 +11,7 @@ import { fetchRefs, type FetchRequest } from "../git/fetch.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import { withRetry } from "../util/retry.ts";
+import { retryGitStep } from "./retry-git.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 
 /**
@@ -104,13 +104,7 @@ async function fetchWithRetry(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<void> {
-  await withRetry(
-    settings.retry,
-    (error) => error instanceof GitError && error.retryable,
-    () => fetchRefs(git.cache, url, requests, env),
-    (error, attempt, delay) =>
-      world.log(`fetch failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
-  );
+  await retryGitStep("fetch", settings, world, () => fetchRefs(git.cache, url, requests, env));
 }
 
 /**
@@ -137,8 +131,4 @@ async function verifyComplete(git: MirrorGit, refs: RefMap): Promise<void> {
       },
     );
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
