@@ -1,6 +1,7 @@
 # Runtime image of the ci-mirror components: the single-file bundle plus what its git needs.
 # Build it after `npm run build`; the context holds only the bundle (see .dockerignore).
-FROM node:24-bookworm-slim
+# Node 26 is the Active LTS line (since 2026-10-28); its official images are built on Debian 13.
+FROM node:26-trixie-slim
 
 # git-lfs for repositories with LFS objects, openssh-client for ssh:// sources and targets,
 # ca-certificates for https remotes. `git lfs install --system` registers LFS filters for every user.

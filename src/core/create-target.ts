@@ -11,7 +11,8 @@ import { scrubUrlCredentials } from "../output/redact.ts";
  * path below the GitLab base URL: `https://gitlab.example.com/mirror/tools/x.git` with base
  * `https://gitlab.example.com` is project `x` in group `mirror/tools`.
  */
-export type TargetCreator = (mirror: MirrorConfig) => Promise<string>;
+/** `defaultBranch`: the upstream's (`refs/heads/main`), made the new project's default branch. */
+export type TargetCreator = (mirror: MirrorConfig, defaultBranch: string | undefined) => Promise<string>;
 
 export function targetProjectPath(
   targetUrl: string,
@@ -50,7 +51,7 @@ export function targetProjectPath(
  */
 export function targetCreator(gitlab: GitLabSettings, env: Env, redactor: Redactor): TargetCreator {
   let port: Promise<{ port: GitLabPort; url: string }> | undefined;
-  return async (mirror) => {
+  return async (mirror, defaultBranch) => {
     port ??= (async () => {
       const [{ resolveGitLabSettings }, { createGitLabClient }] = await Promise.all([
         import("../gitlab/settings.ts"),
@@ -65,6 +66,8 @@ export function targetCreator(gitlab: GitLabSettings, env: Env, redactor: Redact
       ...where,
       visibility: mirror.createTarget?.visibility ?? "private",
       description: mirror.createTarget?.description ?? `Mirror of ${scrubUrlCredentials(mirror.source.url)}`,
+      // A short name: GitLab ignores a full ref here (gitlab-org/gitlab#516857).
+      defaultBranch: defaultBranch?.replace(/^refs\/heads\//, ""),
     });
     return created.pathWithNamespace;
   };

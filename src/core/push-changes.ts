@@ -7,11 +7,14 @@ import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { retryGitStep } from "./retry-git.ts";
 
 /**
- * Push the planned changes so that one bad ref cannot block the rest: the default branch alone
- * and first (an empty GitLab project takes its default branch from the first push), then
- * creations and fast-forwards, then forced updates, then deletions, in batches. GitLab checks a
- * whole push in one pre-receive run, so when a hook declines a batch, its refs are pushed again
- * one by one to find the culprit.
+ * Push the planned changes so that one bad ref cannot block the rest: creations and
+ * fast-forwards (the default branch first among them), then forced updates, then deletions, in
+ * batches. GitLab checks a whole push in one pre-receive run, so when a hook declines a batch,
+ * its refs are pushed again one by one to find the culprit.
+ *
+ * The default branch does not need a push of its own into an empty target: GitLab creates a
+ * project's repository with HEAD already naming its default branch, and only the set of
+ * branches pushed matters after that, not their order (see target-head.ts).
  */
 interface Group {
   refs: PlannedRef[];
@@ -65,22 +68,22 @@ function groups(
   defaultBranch: string | undefined,
   batchSize: number,
 ): Group[] {
-  const sorted = [...changes].sort((a, b) => a.ref.localeCompare(b.ref));
-  const first = sorted.find((ref) => ref.ref === defaultBranch && ref.kind !== "delete");
-  const rest = sorted.filter((ref) => ref !== first);
-  const fastForwards = rest.filter((ref) => ref.kind === "create" || ref.kind === "update");
-  const out: Group[] = first != null ? [{ refs: [first], glob: false }] : [];
+  const sorted = [...changes].sort(
+    (a, b) => Number(b.ref === defaultBranch) - Number(a.ref === defaultBranch) || a.ref.localeCompare(b.ref),
+  );
+  const fastForwards = sorted.filter((ref) => ref.kind === "create" || ref.kind === "update");
+  const out: Group[] = [];
   if (fastForwards.length > GLOB_PUSH_THRESHOLD) out.push({ refs: fastForwards, glob: true });
   else out.push(...batches(fastForwards, batchSize));
   out.push(
     ...batches(
-      rest.filter((ref) => ref.kind === "force"),
+      sorted.filter((ref) => ref.kind === "force"),
       batchSize,
     ),
   );
   out.push(
     ...batches(
-      rest.filter((ref) => ref.kind === "delete"),
+      sorted.filter((ref) => ref.kind === "delete"),
       batchSize,
     ),
   );

@@ -16,10 +16,12 @@ export async function listWithRetry(
 export async function defaultBranchOf(
   git: MirrorGit,
   url: string,
+  settings: SyncSettings,
   world: SyncWorld,
 ): Promise<string | undefined> {
   try {
-    return await remoteDefaultBranch(git.cache, url, git.sourceEnv);
+    // Like the listing, asked before the cache repo necessarily exists (create_target).
+    return await remoteDefaultBranch({ ...git.cache, cwd: settings.cacheDir }, url, git.sourceEnv);
   } catch (error) {
     // Only the push order depends on it; not worth failing the mirror.
     world.log(`could not read the upstream's default branch (${errorText(error)})`);

@@ -12,6 +12,7 @@ import { mirrorLfs } from "./lfs-step.ts";
 import { changes, planRefs } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
 import { selectRefs, selectsEverything } from "./ref-selection.ts";
+import { targetHeadWarning } from "./target-head.ts";
 import { mergeReports, plannedReport } from "./ref-reports.ts";
 import { defaultBranchOf, listWithRetry } from "./remote-listing.ts";
 import { countOutcomes, type MirrorReport, type MirrorTimings } from "./result.ts";
@@ -42,6 +43,8 @@ export async function syncMirror(
     counts: {},
   };
   const auths: EndpointAuth[] = [];
+  // git started ahead of need; it must end before the credentials it uses are disposed of.
+  const background: Promise<unknown>[] = [];
   try {
     // The cache dir usually sits inside the CI job's checkout: without a ceiling, git would find
     // that project's repository above it and read its config (URL rewrites, headers) too. A
@@ -60,11 +63,12 @@ export async function syncMirror(
       sourceEnv: source.env,
       targetEnv: target.env,
     };
-    await run(mirror, git, settings, world, report, timings);
+    await run(mirror, git, settings, world, report, timings, background);
   } catch (error) {
     report.status = "failed";
     report.error = toMirrorError(error, world);
   } finally {
+    await Promise.allSettled(background);
     for (const auth of auths) await auth.dispose();
     timings.totalMs = Math.round(performance.now() - started);
     report.counts = countOutcomes(report.refs);
@@ -79,6 +83,7 @@ async function run(
   world: SyncWorld,
   report: MirrorReport,
   timings: MirrorTimings,
+  background: Promise<unknown>[],
 ): Promise<void> {
   const urls = { source: mirror.source.url, target: mirror.target.url };
   let mark = performance.now();
@@ -92,7 +97,10 @@ async function run(
       throw error;
     }),
   ]);
-  const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report));
+  // The upstream's default branch is asked for only when the target is empty or missing.
+  let upstreamHead: Promise<string | undefined> | undefined;
+  const upstreamDefault = () => (upstreamHead ??= defaultBranchOf(git, urls.source, settings, world));
+  const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report, upstreamDefault));
   timings.listMs = elapsed(mark);
 
   const upstreamListed = selectRefs(upstreamAll, mirror.refs);
@@ -120,6 +128,8 @@ async function run(
     return;
   }
 
+  // Into an empty target the upstream's default branch goes first; ask for it while fetching.
+  if (targetAll.size === 0 && !settings.dryRun) background.push(upstreamDefault());
   mark = performance.now();
   const upstream = await updateCache(
     git,
@@ -168,12 +178,19 @@ async function run(
   timings.lfsMs = elapsed(mark);
 
   mark = performance.now();
-  // Only an empty target takes its default branch from the first push; elsewhere the order of
-  // pushes does not matter, and asking the upstream for HEAD costs a full ref advertisement.
-  const defaultBranch =
-    target.size === 0 && toChange.length > 0 ? await defaultBranchOf(git, urls.source, world) : undefined;
+  // Into an empty target the default branch leads the first push, and afterwards the target's
+  // own choice of default branch is checked; elsewhere the order of refs does not matter.
+  const intoEmpty = targetAll.size === 0 && toChange.length > 0;
+  const defaultBranch = intoEmpty ? await upstreamDefault() : undefined;
   const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world);
   timings.pushMs = elapsed(mark);
+  if (defaultBranch != null) {
+    const branches = pushed
+      .filter((ref) => ref.ref.startsWith("refs/heads/") && ref.outcome !== "rejected")
+      .map((ref) => ref.ref);
+    const warning = await targetHeadWarning(git, urls.target, defaultBranch, branches, world);
+    if (warning != null) report.warnings.push(warning);
+  }
 
   report.refs = mergeReports(plan, pushed);
   const rejected = pushed.filter((ref) => ref.outcome === "rejected");
@@ -206,6 +223,7 @@ async function createTarget(
   settings: SyncSettings,
   world: SyncWorld,
   report: MirrorReport,
+  upstreamDefault: () => Promise<string | undefined>,
 ): Promise<RefMap> {
   if (world.createTarget == null) {
     throw new ToolError("ECREATETARGET", "create_target is set but no GitLab client was configured", {
@@ -216,7 +234,7 @@ async function createTarget(
     report.warnings.push("the target project does not exist; a real run creates it (create_target)");
     return new Map();
   }
-  report.createdTarget = await world.createTarget(mirror);
+  report.createdTarget = await world.createTarget(mirror, await upstreamDefault());
   world.log(`created the target project ${report.createdTarget}`);
   return new Map();
 }

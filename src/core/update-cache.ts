@@ -32,21 +32,23 @@ export async function updateCache(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<RefMap> {
-  await ensureCacheRepo(git.cache);
-  const cached = await listCachedRefs(git.cache, UPSTREAM_NS);
+  // A repository created just now holds nothing: no need to ask it what it has.
+  const created = await ensureCacheRepo(git.cache);
+  const cached = created ? new Map<string, string>() : await listCachedRefs(git.cache, UPSTREAM_NS);
+  let seeded = false;
   if (cached.size === 0 && target.size > 0) {
-    const missing = await missingRefs(git, target);
+    const missing = created ? [...target.keys()] : await missingRefs(git, target);
     if (missing.length > 0) {
       world.log(`seeding the empty cache from the target (${missing.length} refs)`);
-      // Any branch or tag of the target is a fine seed, so globs may always be used here.
       const requests = useGlobs(missing.length, true)
         ? globsInto(TARGET_NS)
         : requestsInto(TARGET_NS, missing);
       await fetchWithRetry(git, urls.target, git.targetEnv, requests, settings, world);
+      seeded = true;
     }
   }
 
-  const missing = new Set(await missingRefs(git, upstream));
+  const missing = new Set(created && !seeded ? upstream.keys() : await missingRefs(git, upstream));
   let fetched = cached;
   if (missing.size > 0) {
     world.log(`fetching ${missing.size} of ${upstream.size} refs from the upstream`);

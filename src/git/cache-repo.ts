@@ -12,10 +12,11 @@ export const TARGET_NS = "refs/target/";
 
 const ZERO_SHA = /^0+$/;
 
-export async function ensureCacheRepo(ctx: GitContext): Promise<void> {
+/** Returns true when the repository was created now (so it holds no refs or objects yet). */
+export async function ensureCacheRepo(ctx: GitContext): Promise<boolean> {
   await mkdir(ctx.cwd, { recursive: true });
   const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
-  if (inside.stdout.trim() === "true") return;
+  if (inside.stdout.trim() === "true") return false;
   await runGit(ctx, ["init", "--quiet", "--bare", "."]);
   for (const [key, value] of [
     // A detached gc would outlive the job and race the CI cache upload.
@@ -24,6 +25,7 @@ export async function ensureCacheRepo(ctx: GitContext): Promise<void> {
   ] as const) {
     await runGit(ctx, ["config", key, value]);
   }
+  return true;
 }
 
 /** Refs under a namespace, keyed by their name with the namespace replaced by `refs/`. */

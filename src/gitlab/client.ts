@@ -3,7 +3,7 @@
  * Link-header pagination); transport.ts sends them; schema.ts checks what comes back.
  */
 import { Gitlab } from "@gitbeaker/rest";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ToolError } from "../errors/tool-error.ts";
 import type { Redactor } from "../output/redact.ts";
 import { gitLabError } from "./errors.ts";
@@ -123,6 +123,7 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
             namespaceId: group.id,
             visibility: input.visibility as "private",
             description: input.description,
+            ...(input.defaultBranch == null ? {} : { defaultBranch: input.defaultBranch }),
           }),
         ),
       );

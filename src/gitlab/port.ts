@@ -71,6 +71,8 @@ export interface GitLabPort {
     path: string;
     visibility: string;
     description?: string;
+    /** The repository's HEAD from the start, so the first push does not have to decide it. */
+    defaultBranch?: string | undefined;
   }): Promise<Project>;
   getGroup(group: string | number): Promise<Group>;
   /** Every project of a group, subgroups included, all pages; archived projects left out unless asked. */

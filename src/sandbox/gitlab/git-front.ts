@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGitServer } from "../git-http-server.ts";
 import type { GitServer } from "../git-http-server.ts";
+import { settleDefaultBranch } from "./default-branch.ts";
 import { authorizeGit } from "./git-auth.ts";
 import { GITLAB_PRE_RECEIVE_HOOK, writeProtectedRules } from "./git-hook.ts";
 import { isolatedGitEnv, runGit } from "./git-run.ts";
@@ -87,8 +88,10 @@ export async function startGitFront(options: {
     req.pipe(upstream);
     if (before == null || dir == null || project == null) return;
     res.on("finish", () => {
-      void refSnapshot(dir).then((after) => {
-        if (after !== before) options.onRefsChanged(project);
+      void refSnapshot(dir).then(async (after) => {
+        if (after === before) return;
+        await settleDefaultBranch(dir, project, gitEnv);
+        options.onRefsChanged(project);
       });
     });
   }
