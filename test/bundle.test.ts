@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../scripts/bundle.ts";
-import { writeConfig } from "./helpers/cli.ts";
+import { runCli, writeConfig } from "./helpers/cli.ts";
 import { buildRepo, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer } from "./helpers/sync-env.ts";
 
@@ -120,6 +120,22 @@ describe("the single-file bundle", () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(await packageVersion());
+  });
+
+  it("lays out --help as the unbundled CLI does with the real string-width", async () => {
+    // The bundle measures text with src/cli/text-width.ts instead (see scripts/bundle.ts).
+    const { path: cwd } = await tempDir("bundle-help");
+    for (const args of [["--help"], ["sync", "--help"], ["push-mirrors", "--help"]]) {
+      for (const columns of ["100", "50"]) {
+        const env = { COLUMNS: columns };
+
+        const bundled = await runBundle(BUNDLE, args, { cwd, env });
+        const source = await runCli(args, { cwd, env });
+
+        expect(bundled.code).toBe(0);
+        expect(bundled.stdout).toBe(source.stdout.trimEnd());
+      }
+    }
   });
 
   it("validates a good config with 0 and a bad one with 2, without a stack trace", async () => {

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument } from "yaml";
 import type { Document, YAMLError } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { ConfigIssue } from "../errors/tool-error.ts";
 import { formatPath, type PathIssue, type PathSegment } from "./config-path.ts";
 import { canShowKey } from "./env-var-name.ts";

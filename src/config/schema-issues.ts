@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { PathIssue, PathSegment } from "./config-path.ts";
 import { canShowKey } from "./env-var-name.ts";
 import { suggestKey } from "./key-suggestion.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DURATION_NEEDS_A_UNIT, durationProblem } from "./duration.ts";
 import { envVarNameProblem } from "./env-var-name.ts";
 import { groupPathProblem, projectRefProblem } from "./gitlab-path.ts";

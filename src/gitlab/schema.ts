@@ -3,7 +3,7 @@
  * Tolerant on purpose: extra fields are dropped, and a value GitLab adds later (a new
  * `update_status`) becomes "unknown" rather than failing a whole listing.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { MirrorUpdateStatus, Project, ProtectedBranch, RemoteMirror, TokenInfo, Group } from "./port.ts";
 
 const nullableString = z
