@@ -55,6 +55,14 @@ describe("sync", () => {
     const junit = await readFile(join(ws.dir, "junit.xml"), "utf8");
     expect(junit).toContain(`<testcase classname="ci-mirror" name="${repos.name}"`);
     expect(junit).not.toContain("<failure");
+    // A first mirror clones the cache; what is left is refs under refs/upstream/ and no remote.
+    const cache = join(ws.dir, ".ci-mirror", "cache", `${repos.name}.git`);
+    const cached = await listRefs(cache);
+    expect([...cached.keys()].sort()).toEqual(
+      [...targetRefs.keys()].map((ref) => ref.replace(/^refs\//, "refs/upstream/")).sort(),
+    );
+    const config = await readFile(join(cache, "config"), "utf8");
+    expect(config).not.toMatch(/\[remote|url =|127\.0\.0\.1/);
   });
 
   it("does nothing but two ref listings when the target already matches, and creates no cache", async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,8 +21,23 @@ async function pair() {
 }
 
 describe("network faults", () => {
+  it("retries a first mirror's clone that dropped, and leaves a clean cache", async () => {
+    const p = await pair();
+    server().inject({ repo: `up/${p.name}`, on: "upload-pack", kind: "drop", afterBytes: 2_000, times: 1 });
+
+    const run = await p.ws.sync("--all");
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/clone failed .*; retry 1/);
+    expect(await listRefs(p.target)).toEqual(await listRefs(p.upstream));
+    const cache = join(p.ws.dir, ".ci-mirror", "cache", `${p.name}.git`);
+    expect([...(await listRefs(cache)).keys()].every((ref) => ref.startsWith("refs/upstream/"))).toBe(true);
+  });
+
   it("retries a dropped fetch and succeeds", async () => {
     const p = await pair();
+    expect((await p.ws.sync("--all")).code).toBe(0);
+    await commitOnBranch(p.upstream, "main", { "big.bin": randomBytes(50_000) });
     server().inject({ repo: `up/${p.name}`, on: "upload-pack", kind: "drop", afterBytes: 2_000, times: 1 });
 
     const run = await p.ws.sync("--all");

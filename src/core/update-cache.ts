@@ -1,7 +1,9 @@
 import {
   TARGET_NS,
   UPSTREAM_NS,
-  ensureCacheRepo,
+  cacheRepoExists,
+  cloneCacheRepo,
+  initCacheRepo,
   isShallow,
   listCachedRefs,
   presentObjects,
@@ -18,7 +20,9 @@ import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
  * Bring the cache up to the upstream's selected refs, pulling as few bytes from the upstream
  * as possible. An empty cache is first seeded from the target — the near side, usually the same
  * GitLab the runner sits next to — so the upstream only sends what the target lacks. Refs whose
- * objects the cache already holds are not fetched at all.
+ * objects the cache already holds are not fetched at all. A first mirror (no cache, empty target,
+ * every branch and tag selected) clones instead, which checks the pack's connectivity as it
+ * reads it rather than in a second walk (see cloneCacheRepo).
  *
  * Returns the upstream refs as they are now in the cache (a ref that moved between the listing
  * and the fetch has its fetched value).
@@ -32,8 +36,18 @@ export async function updateCache(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<RefMap> {
+  const created = !(await cacheRepoExists(git.cache));
+  if (created && target.size === 0 && selectsEverything) {
+    // A first mirror: nothing to seed from, every branch and tag to fetch.
+    world.log(`cloning ${upstream.size} refs from the upstream into a new cache`);
+    await retryGitStep("clone", settings, world, () =>
+      cloneCacheRepo(git.cache, urls.source, UPSTREAM_NS, git.sourceEnv),
+    );
+    const cloned = await listCachedRefs(git.cache, UPSTREAM_NS);
+    return settle(git, upstream, new Set(upstream.keys()), cloned);
+  }
   // A repository created just now holds nothing: no need to ask it what it has.
-  const created = await ensureCacheRepo(git.cache);
+  if (created) await initCacheRepo(git.cache);
   const cached = created ? new Map<string, string>() : await listCachedRefs(git.cache, UPSTREAM_NS);
   let seeded = false;
   if (cached.size === 0 && target.size > 0) {
@@ -58,6 +72,19 @@ export async function updateCache(
     await fetchWithRetry(git, urls.source, git.sourceEnv, requests, settings, world);
     fetched = await listCachedRefs(git.cache, UPSTREAM_NS);
   }
+  return settle(git, upstream, missing, fetched);
+}
+
+/**
+ * The upstream refs as the cache now holds them (a ref that moved between the listing and the
+ * fetch has its fetched value), checked complete, in the upstream namespace.
+ */
+async function settle(
+  git: MirrorGit,
+  upstream: RefMap,
+  missing: Set<string>,
+  fetched: RefMap,
+): Promise<RefMap> {
   const current: RefMap = new Map();
   for (const [ref, sha] of upstream) current.set(ref, missing.has(ref) ? (fetched.get(ref) ?? sha) : sha);
   await setNamespace(git.cache, UPSTREAM_NS, current, fetched);

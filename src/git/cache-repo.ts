@@ -1,5 +1,7 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { lines, runGit, type GitContext } from "./runner.ts";
+import type { Env } from "./environment.ts";
 import type { RefMap } from "./ls-remote.ts";
 
 /**
@@ -12,20 +14,90 @@ export const TARGET_NS = "refs/target/";
 
 const ZERO_SHA = /^0+$/;
 
-/** Returns true when the repository was created now (so it holds no refs or objects yet). */
-export async function ensureCacheRepo(ctx: GitContext): Promise<boolean> {
+// A detached gc would outlive the job and race the CI cache upload.
+const CACHE_CONFIG = [
+  ["gc.autoDetach", "false"],
+  ["core.logAllRefUpdates", "false"],
+] as const;
+
+/** Whether the cache repository exists yet. */
+export async function cacheRepoExists(ctx: GitContext): Promise<boolean> {
   await mkdir(ctx.cwd, { recursive: true });
   const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
-  if (inside.stdout.trim() === "true") return false;
+  return inside.stdout.trim() === "true";
+}
+
+/** Create an empty cache repository (the directory exists: cacheRepoExists made it). */
+export async function initCacheRepo(ctx: GitContext): Promise<void> {
   await runGit(ctx, ["init", "--quiet", "--bare", "."]);
-  for (const [key, value] of [
-    // A detached gc would outlive the job and race the CI cache upload.
-    ["gc.autoDetach", "false"],
-    ["core.logAllRefUpdates", "false"],
-  ] as const) {
-    await runGit(ctx, ["config", key, value]);
+  for (const [key, value] of CACHE_CONFIG) await runGit(ctx, ["config", key, value]);
+}
+
+/**
+ * Create the cache repository as a bare clone of every branch and tag of `url`, stored under
+ * `namespace`. Only for a cache that does not exist yet. A clone, unlike a fetch, has index-pack
+ * check that the pack is complete and connected while it reads it, instead of walking every new
+ * object again afterwards (`rev-list --objects`): on the first mirror of a large repository
+ * that walk takes minutes. The clone's remote section (the URL) is removed: the cache never
+ * holds a remote. Tokens reach git through the environment, never the URL.
+ */
+export async function cloneCacheRepo(
+  ctx: GitContext,
+  url: string,
+  namespace: string,
+  env: Env,
+): Promise<void> {
+  // What a failed attempt left behind is ours to clear: the directory is not a repository.
+  await rm(ctx.cwd, { recursive: true, force: true });
+  const parent = { ...ctx, cwd: dirname(ctx.cwd) };
+  await mkdir(parent.cwd, { recursive: true });
+  const into = (kind: string) => `remote.origin.fetch=+refs/${kind}/*:${namespace}${kind}/*`;
+  // The refspecs write straight into the namespace, as packed refs: moving 800 refs there
+  // afterwards as loose refs costs most of a second. A bare clone also keeps refs/heads/*.
+  await runGit(
+    parent,
+    [
+      "clone",
+      "--bare",
+      "--quiet",
+      "--no-tags",
+      "-c",
+      into("heads"),
+      "-c",
+      into("tags"),
+      "--",
+      url,
+      basename(ctx.cwd),
+    ],
+    { network: true, env },
+  );
+  await runGit(ctx, ["config", "--remove-section", "remote.origin"]);
+  for (const [key, value] of CACHE_CONFIG) await runGit(ctx, ["config", key, value]);
+  const { stdout } = await runGit(ctx, [
+    "for-each-ref",
+    "--format=%(objectname) %(refname)",
+    "refs/heads/",
+    "refs/tags/",
+    namespace,
+  ]);
+  const refs = new Map<string, string>();
+  for (const line of lines(stdout)) {
+    const cut = line.indexOf(" ");
+    refs.set(line.slice(cut + 1), line.slice(0, cut));
   }
-  return true;
+  const commands: string[] = [];
+  for (const [ref, sha] of refs) {
+    if (ref.startsWith(namespace)) continue;
+    // A git that did not honour the refspecs above left the refs where a bare clone puts them.
+    const moved = `${namespace}${ref.slice("refs/".length)}`;
+    if (!refs.has(moved)) commands.push(`create ${moved} ${sha}`);
+    commands.push(`delete ${ref} ${sha}`);
+  }
+  if (commands.length > 0) {
+    await runGit(ctx, ["update-ref", "--stdin"], {
+      input: `start\n${commands.join("\n")}\nprepare\ncommit\n`,
+    });
+  }
 }
 
 /** Refs under a namespace, keyed by their name with the namespace replaced by `refs/`. */
