@@ -63,6 +63,9 @@ describe("sync", () => {
     );
     const config = await readFile(join(cache, "config"), "utf8");
     expect(config).not.toMatch(/\[remote|url =|127\.0\.0\.1/);
+    // A detached gc would outlive the CI job; its reflogs would only grow the cache.
+    expect(config).toMatch(/autodetach = false/i);
+    expect(config).toMatch(/logallrefupdates = false/i);
   });
 
   it("does nothing but two ref listings when the target already matches, and creates no cache", async () => {

@@ -40,10 +40,9 @@ export async function updateCache(
   if (created && target.size === 0 && selectsEverything) {
     // A first mirror: nothing to seed from, every branch and tag to fetch.
     world.log(`cloning ${upstream.size} refs from the upstream into a new cache`);
-    await retryGitStep("clone", settings, world, () =>
+    const cloned = await retryGitStep("clone", settings, world, () =>
       cloneCacheRepo(git.cache, urls.source, UPSTREAM_NS, git.sourceEnv),
     );
-    const cloned = await listCachedRefs(git.cache, UPSTREAM_NS);
     return settle(git, upstream, new Set(upstream.keys()), cloned);
   }
   // A repository created just now holds nothing: no need to ask it what it has.

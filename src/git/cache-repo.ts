@@ -39,21 +39,27 @@ export async function initCacheRepo(ctx: GitContext): Promise<void> {
  * check that the pack is complete and connected while it reads it, instead of walking every new
  * object again afterwards (`rev-list --objects`): on the first mirror of a large repository
  * that walk takes minutes. The clone's remote section (the URL) is removed: the cache never
- * holds a remote. Tokens reach git through the environment, never the URL.
+ * holds a remote. Tokens reach git through the environment, never the URL. Returns the refs as
+ * stored, keyed like listCachedRefs.
  */
 export async function cloneCacheRepo(
   ctx: GitContext,
   url: string,
   namespace: string,
   env: Env,
-): Promise<void> {
+): Promise<RefMap> {
   // What a failed attempt left behind is ours to clear: the directory is not a repository.
   await rm(ctx.cwd, { recursive: true, force: true });
   const parent = { ...ctx, cwd: dirname(ctx.cwd) };
   await mkdir(parent.cwd, { recursive: true });
-  const into = (kind: string) => `remote.origin.fetch=+refs/${kind}/*:${namespace}${kind}/*`;
-  // The refspecs write straight into the namespace, as packed refs: moving 800 refs there
-  // afterwards as loose refs costs most of a second. A bare clone also keeps refs/heads/*.
+  // `clone -c` writes these into the new repository's config. The refspecs put every branch and
+  // tag straight into the namespace, as packed refs: moving 800 refs there afterwards, as loose
+  // refs, costs most of a second. A bare clone still keeps its own copy under refs/heads/.
+  const config = [
+    ...CACHE_CONFIG.map(([key, value]) => `${key}=${value}`),
+    `remote.origin.fetch=+refs/heads/*:${namespace}heads/*`,
+    `remote.origin.fetch=+refs/tags/*:${namespace}tags/*`,
+  ];
   await runGit(
     parent,
     [
@@ -61,10 +67,7 @@ export async function cloneCacheRepo(
       "--bare",
       "--quiet",
       "--no-tags",
-      "-c",
-      into("heads"),
-      "-c",
-      into("tags"),
+      ...config.flatMap((entry) => ["-c", entry]),
       "--",
       url,
       basename(ctx.cwd),
@@ -72,7 +75,6 @@ export async function cloneCacheRepo(
     { network: true, env },
   );
   await runGit(ctx, ["config", "--remove-section", "remote.origin"]);
-  for (const [key, value] of CACHE_CONFIG) await runGit(ctx, ["config", key, value]);
   const { stdout } = await runGit(ctx, [
     "for-each-ref",
     "--format=%(objectname) %(refname)",
@@ -86,11 +88,18 @@ export async function cloneCacheRepo(
     refs.set(line.slice(cut + 1), line.slice(0, cut));
   }
   const commands: string[] = [];
+  const stored: RefMap = new Map();
   for (const [ref, sha] of refs) {
-    if (ref.startsWith(namespace)) continue;
+    if (ref.startsWith(namespace)) {
+      stored.set(`refs/${ref.slice(namespace.length)}`, sha);
+      continue;
+    }
     // A git that did not honour the refspecs above left the refs where a bare clone puts them.
     const moved = `${namespace}${ref.slice("refs/".length)}`;
-    if (!refs.has(moved)) commands.push(`create ${moved} ${sha}`);
+    if (!refs.has(moved)) {
+      commands.push(`create ${moved} ${sha}`);
+      stored.set(ref, sha);
+    }
     commands.push(`delete ${ref} ${sha}`);
   }
   if (commands.length > 0) {
@@ -98,6 +107,7 @@ export async function cloneCacheRepo(
       input: `start\n${commands.join("\n")}\nprepare\ncommit\n`,
     });
   }
+  return stored;
 }
 
 /** Refs under a namespace, keyed by their name with the namespace replaced by `refs/`. */
