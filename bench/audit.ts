@@ -19,7 +19,7 @@ import type {
   SeedPlan,
   Seeded,
 } from "./lib/audit-sandbox.ts";
-import { CLI, PROJECT, ensureCliBuilt, log, runBench } from "./lib/bench-main.ts";
+import { CLI, PROJECT, buildCli, log, runBench } from "./lib/bench-main.ts";
 import { gnuTimeAvailable, runNodeMeasured, tail } from "./lib/proc.ts";
 import type { Env } from "./lib/proc.ts";
 import { indentedTable, writeResults } from "./lib/report.ts";
@@ -118,7 +118,7 @@ interface Target {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  await ensureCliBuilt();
+  await buildCli();
   const scratch = await mkdtemp(join(tmpdir(), "ci-mirror-bench-audit-"));
   const home = join(scratch, "home");
   await mkdir(home, { recursive: true });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildRepo, largeRepoSpec, listRefs, tempDir } from "../test/helpers/fixtures.ts";
 import type { RepoSpec } from "../test/helpers/fixtures.ts";
-import { CLI, PROJECT, ensureCliBuilt, log, runBench } from "./lib/bench-main.ts";
+import { CLI, PROJECT, buildCli, buildFloor, log, runBench } from "./lib/bench-main.ts";
 import { gnuTimeAvailable, runProcess } from "./lib/proc.ts";
 import type { Env } from "./lib/proc.ts";
 import { indentedTable, writeResults } from "./lib/report.ts";
@@ -41,16 +41,22 @@ const UPSTREAM = "big-upstream";
 const BIG_SPEC: Readonly<RepoSpec> = { ...largeRepoSpec, pullRefs: 0, mergeRequestRefs: 0 };
 
 // Median of this many runs per contender; sized to keep the whole bench near five minutes on two cores.
-const DEFAULT_REPS = { cold: 3, noop: 7, incremental: 5, warm: 5, fleet: 3 };
+const DEFAULT_REPS = { cold: 5, noop: 7, incremental: 5, warm: 5, fleet: 3 };
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const { values } = parseArgs({ options: { reps: { type: "string" } } });
+  const { values } = parseArgs({ options: { reps: { type: "string" }, only: { type: "string" } } });
   const override = values.reps == null ? undefined : Number.parseInt(values.reps, 10);
   if (override != null && !(override >= 1)) throw new Error("--reps must be a number of at least 1");
   const reps = (name: keyof typeof DEFAULT_REPS): number => override ?? DEFAULT_REPS[name];
+  const only = new Set(values.only?.split(",").map((name) => name.trim()) ?? Object.keys(DEFAULT_REPS));
+  const unknown = [...only].filter((name) => !(name in DEFAULT_REPS));
+  if (unknown.length > 0) {
+    throw new Error(`--only takes ${Object.keys(DEFAULT_REPS).join(", ")}; not ${unknown.join(", ")}`);
+  }
+  const runs = (name: keyof typeof DEFAULT_REPS): boolean => only.has(name);
 
-  await ensureCliBuilt();
+  await buildCli();
 
   const scratch = await tempDir("bench");
   const home = join(scratch.path, "home");
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
     server,
     root: join(scratch.path, "work"),
     cli: CLI,
+    floor: await buildFloor(join(scratch.path, "noop-floor.mjs")),
     cliEnv: { ...base, UPSTREAM_TOKEN, TARGET_TOKEN },
     // ci-mirror sets these for its own git children; the baselines get them too.
     gitEnv: { ...base, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
@@ -84,21 +91,35 @@ async function main(): Promise<void> {
     );
 
     const scenarios: ScenarioResult[] = [];
-    log("scenario 1: cold mirror");
-    scenarios.push(await coldMirror(world, UPSTREAM, reps("cold")));
-    log("preparing the in-sync state (one ci-mirror sync, one clone --mirror)");
-    const steady = await prepareSteady(world, UPSTREAM);
-    log("scenario 2: no-op");
-    scenarios.push(await noOp(world, steady, reps("noop")));
-    log("pushing a few commits upstream");
-    const change = await changeUpstream(world, UPSTREAM);
-    log(`  ${change.description}`);
-    log("scenario 3: incremental without cache");
-    scenarios.push(await incrementalNoCache(world, steady, change, reps("incremental")));
-    log("scenario 4: incremental with cache");
-    scenarios.push(await incrementalWarm(world, steady, reps("warm")));
-    log("scenario 5: fleet (building 50 repositories, first sync, clones)");
-    scenarios.push(await fleet(world, reps("fleet")));
+    if (runs("cold")) {
+      log("scenario 1: cold mirror");
+      scenarios.push(await coldMirror(world, UPSTREAM, reps("cold")));
+    }
+    if (runs("noop") || runs("incremental") || runs("warm")) {
+      log("preparing the in-sync state (one ci-mirror sync, one clone --mirror)");
+      const steady = await prepareSteady(world, UPSTREAM);
+      if (runs("noop")) {
+        log("scenario 2: no-op");
+        scenarios.push(await noOp(world, steady, reps("noop")));
+      }
+      if (runs("incremental") || runs("warm")) {
+        log("pushing a few commits upstream");
+        const change = await changeUpstream(world, UPSTREAM);
+        log(`  ${change.description}`);
+        if (runs("incremental")) {
+          log("scenario 3: incremental without cache");
+          scenarios.push(await incrementalNoCache(world, steady, change, reps("incremental")));
+        }
+        if (runs("warm")) {
+          log("scenario 4: incremental with cache");
+          scenarios.push(await incrementalWarm(world, steady, reps("warm")));
+        }
+      }
+    }
+    if (runs("fleet")) {
+      log("scenario 5: fleet (building 50 repositories, first sync, clones)");
+      scenarios.push(await fleet(world, reps("fleet")));
+    }
 
     const durationMs = Math.round(performance.now() - started);
     const environment = await describeEnvironment(world);

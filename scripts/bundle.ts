@@ -1,15 +1,21 @@
 // How the CLI is bundled into one self-contained ESM file with a shebang, and the check that
-// it stayed self-contained. Used by scripts/build.ts and by the bundle test.
+// it stayed self-contained. Used by scripts/build.ts, by the bundle test, and by the bench (which
+// bundles its no-op floor program the same way, so the two start up alike).
 import { build, type Metafile } from "esbuild";
 import { chmod, readFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 
-export async function bundle(outfile: string): Promise<{ version: string; externals: string[] }> {
+const CLI_ENTRY = new URL("../src/cli/bin.ts", import.meta.url).pathname;
+
+export async function bundle(
+  outfile: string,
+  entry: string = CLI_ENTRY,
+): Promise<{ version: string; externals: string[] }> {
   const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
     version: string;
   };
   const result = await build({
-    entryPoints: [new URL("../src/cli/bin.ts", import.meta.url).pathname],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",

@@ -215,11 +215,6 @@ export async function coldMirror(world: BenchWorld, upstream: string, reps: numb
         label: "ci-mirror sync (empty cache)",
         run: (dir, targetUrl) => ciSync(world, dir, upstreamUrl, targetUrl),
       }),
-      mirrorRun(world, "cold", upstream, undefined, {
-        tool: "info",
-        label: "info: ci-mirror sync --batch-size 1000",
-        run: (dir, targetUrl) => ciSync(world, dir, upstreamUrl, targetUrl, ["--batch-size", "1000"]),
-      }),
       mirrorRun(world, "cold", upstream, undefined, naiveFreshClone(world, upstreamUrl)),
       mirrorRun(world, "cold", upstream, undefined, {
         tool: "raw",
@@ -240,7 +235,6 @@ export async function coldMirror(world: BenchWorld, upstream: string, reps: numb
       "ci-mirror": "sync --mirror big with a fresh --cache-dir into a new empty target",
       naive: "git clone --mirror <upstream>; git push --mirror <target>",
       raw: "git clone --mirror <upstream>; git push <target> refs/heads/* refs/tags/* (one push)",
-      info: "ci-mirror as above with --batch-size 1000: the default branch, then all other refs in one push",
     },
     rows,
     (r) => timeTarget(r, 1.1),
@@ -340,6 +334,12 @@ export async function noOp(world: BenchWorld, steady: Steady, reps: number): Pro
     },
     {
       tool: "info",
+      label: "info: floor: Node + yargs + execa, the two listings",
+      sample: () =>
+        runNode(world, steady.workspace, world.floor, ["--upstream", upstreamUrl, "--target", targetUrl]),
+    },
+    {
+      tool: "info",
       label: "info: ci-mirror --version (CLI start-up)",
       sample: () => runCli(world, steady.workspace, ["--version"]),
     },
@@ -357,7 +357,7 @@ export async function noOp(world: BenchWorld, steady: Steady, reps: number): Pro
       "ci-mirror": "sync --mirror big; both sides listed, nothing to do",
       naive: "git remote update -p; git push --mirror <target> in the existing mirror clone",
       raw: "git ls-remote --heads --tags <upstream> and <target>, the two at once (as ci-mirror lists them)",
-      info: "what starting the CLI costs before any git runs (--version), and Node alone (-e 0)",
+      info: "the least a Node CLI on this stack can do for a no-op (floor), what starting the CLI costs before any git runs (--version), and Node alone (-e 0)",
     },
     rows,
     (r) => timeTarget(r, 3),

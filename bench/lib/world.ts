@@ -18,6 +18,8 @@ export interface BenchWorld {
   root: string;
   /** The built CLI bundle. */
   cli: string;
+  /** The no-op floor program, bundled like the CLI (bench/floor/noop-floor.ts). */
+  floor: string;
   /** Environment of the ci-mirror process: the token variables are named in its config. */
   cliEnv: Env;
   /** Environment of the baseline git processes; credentials go in `-c` instead. */
