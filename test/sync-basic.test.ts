@@ -116,6 +116,19 @@ describe("sync", () => {
     expect(cold.stderr).toContain("seeding the empty cache from the target");
     expect((await listRefs(repos.target)).get("refs/heads/main")).toBe(second);
     expect(seededBytes).toBeLessThan(coldBytes / 20);
+
+    // A cache repository that exists but holds no upstream refs (a run that died before its
+    // fetch finished) is seeded by a fetch instead of a clone, just as frugally.
+    const third = await commitOnBranch(repos.upstream, "main", { "change.txt": "three lines\n" });
+    await git(["init", "--quiet", "--bare", join(ws.dir, "left-over", `${repos.name}.git`)]);
+    server().resetStats();
+    const leftOver = await ws.sync("--all", "--cache-dir", "left-over");
+    const leftOverBytes = server().stats(`up/${repos.name}`).uploadPackBytesSent;
+
+    expect(leftOver.code).toBe(0);
+    expect(leftOver.stderr).toContain("seeding the empty cache from the target");
+    expect((await listRefs(repos.target)).get("refs/heads/main")).toBe(third);
+    expect(leftOverBytes).toBeLessThan(coldBytes / 20);
   });
 
   it("deletes a branch the upstream deleted, and keeps it with prune: false", async () => {

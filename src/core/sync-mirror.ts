@@ -18,7 +18,7 @@ import { defaultBranchOf, listWithRetry } from "./remote-listing.ts";
 import { countOutcomes, type MirrorReport, type MirrorTimings } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { errorText } from "./retry-git.ts";
-import { dropTargetSeed, updateCache } from "./update-cache.ts";
+import { updateCache } from "./update-cache.ts";
 
 /**
  * One mirror, end to end: list both sides, stop if they already match, otherwise fill the cache
@@ -210,7 +210,6 @@ async function run(
     return;
   }
   report.status = toChange.length > 0 ? "synced" : "up-to-date";
-  await dropTargetSeed(git);
   await collectGarbage(git.cache);
 }
 

@@ -1,5 +1,4 @@
 import {
-  TARGET_NS,
   UPSTREAM_NS,
   cacheRepoExists,
   cloneCacheRepo,
@@ -20,9 +19,9 @@ import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
  * Bring the cache up to the upstream's selected refs, pulling as few bytes from the upstream
  * as possible. An empty cache is first seeded from the target — the near side, usually the same
  * GitLab the runner sits next to — so the upstream only sends what the target lacks. Refs whose
- * objects the cache already holds are not fetched at all. A first mirror (no cache, empty target,
- * every branch and tag selected) clones instead, which checks the pack's connectivity as it
- * reads it rather than in a second walk (see cloneCacheRepo).
+ * objects the cache already holds are not fetched at all. A new cache is cloned, from the target
+ * when it has refs and else (every branch and tag selected) from the upstream: a clone checks the
+ * pack's connectivity as it reads it rather than in a second walk (see cloneCacheRepo).
  *
  * Returns the upstream refs as they are now in the cache (a ref that moved between the listing
  * and the fetch has its fetched value).
@@ -45,23 +44,36 @@ export async function updateCache(
     );
     return settle(git, upstream, new Set(upstream.keys()), cloned);
   }
-  // A repository created just now holds nothing: no need to ask it what it has.
-  if (created) await initCacheRepo(git.cache);
-  const cached = created ? new Map<string, string>() : await listCachedRefs(git.cache, UPSTREAM_NS);
-  let seeded = false;
-  if (cached.size === 0 && target.size > 0) {
-    const missing = created ? [...target.keys()] : await missingRefs(git, target);
-    if (missing.length > 0) {
-      world.log(`seeding the empty cache from the target (${missing.length} refs)`);
-      const requests = useGlobs(missing.length, true)
-        ? globsInto(TARGET_NS)
-        : requestsInto(TARGET_NS, missing);
-      await fetchWithRetry(git, urls.target, git.targetEnv, requests, settings, world);
-      seeded = true;
+  // The target mirrors the upstream as of the last sync, so its refs are a fair start for the
+  // upstream namespace of an empty cache: only what changed since then comes from the upstream,
+  // and settle() puts every ref right.
+  let cached: RefMap;
+  if (created && target.size > 0) {
+    world.log(`seeding the empty cache from the target (${target.size} refs)`);
+    cached = await retryGitStep("clone", settings, world, () =>
+      cloneCacheRepo(git.cache, urls.target, UPSTREAM_NS, git.targetEnv),
+    );
+  } else if (created) {
+    await initCacheRepo(git.cache);
+    cached = new Map();
+  } else {
+    cached = await listCachedRefs(git.cache, UPSTREAM_NS);
+    if (cached.size === 0 && target.size > 0) {
+      // A cache left without refs (a run that died before its fetch finished).
+      const missing = await missingRefs(git, target);
+      if (missing.length > 0) {
+        world.log(`seeding the empty cache from the target (${missing.length} refs)`);
+        const requests = useGlobs(missing.length, true)
+          ? globsInto(UPSTREAM_NS)
+          : requestsInto(UPSTREAM_NS, missing);
+        await fetchWithRetry(git, urls.target, git.targetEnv, requests, settings, world);
+        cached = await listCachedRefs(git.cache, UPSTREAM_NS);
+      }
     }
   }
 
-  const missing = new Set(created && !seeded ? upstream.keys() : await missingRefs(git, upstream));
+  // A repository created empty just now lacks everything: no need to ask it.
+  const missing = new Set(created && cached.size === 0 ? upstream.keys() : await missingRefs(git, upstream));
   let fetched = cached;
   if (missing.size > 0) {
     world.log(`fetching ${missing.size} of ${upstream.size} refs from the upstream`);
@@ -89,11 +101,6 @@ async function settle(
   await setNamespace(git.cache, UPSTREAM_NS, current, fetched);
   await verifyComplete(git, current);
   return current;
-}
-
-/** The seed from the target has served its purpose once the upstream refs are in place. */
-export async function dropTargetSeed(git: MirrorGit): Promise<void> {
-  await setNamespace(git.cache, TARGET_NS, new Map());
 }
 
 async function missingRefs(git: MirrorGit, refs: RefMap): Promise<string[]> {

@@ -6,11 +6,10 @@ import type { RefMap } from "./ls-remote.ts";
 
 /**
  * The per-mirror bare repository under the cache dir. It keeps the upstream's branches and tags
- * under `refs/upstream/*` and what was seeded from the target under `refs/target/*`; it never
- * holds a remote, a URL with credentials, or a working tree.
+ * under `refs/upstream/*` (an empty cache starts them from the target's); it never holds a
+ * remote, a URL with credentials, or a working tree.
  */
 export const UPSTREAM_NS = "refs/upstream/";
-export const TARGET_NS = "refs/target/";
 
 const ZERO_SHA = /^0+$/;
 
