@@ -19,6 +19,13 @@ RUN chmod 0755 /usr/local/bin/ci-mirror && ci-mirror --version
 USER node
 WORKDIR /home/node
 
+# Node (22 and later) keeps V8's compiled code for the bundle in NODE_COMPILE_CACHE, filed under
+# the Node version and the user id. Made here, by the user jobs run as, so every job starts from
+# it: about 30 ms of a 300 ms no-op sync. Under another user it is not found and Node compiles
+# as usual, silently.
+ENV NODE_COMPILE_CACHE=/home/node/.cache/node-compile-cache
+RUN ci-mirror --version
+
 # No ENTRYPOINT: GitLab runs each job's script through the image's shell, and an entrypoint of
 # ci-mirror would swallow that script. `docker run IMAGE ci-mirror --help` works as it is.
 CMD ["ci-mirror", "--help"]

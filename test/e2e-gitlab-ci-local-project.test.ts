@@ -127,6 +127,17 @@ describe("Dockerfile", () => {
     expect(lines.some((line) => line.startsWith("ENTRYPOINT"))).toBe(false);
   });
 
+  it("warms Node's compile cache as the user that runs the jobs", async () => {
+    const lines = await dockerfile();
+    const user = lines.findIndex((line) => line.startsWith("USER "));
+    const cache = lines.findIndex((line) => line.startsWith("ENV NODE_COMPILE_CACHE="));
+    const warm = lines.findIndex((line, index) => index > cache && line === "RUN ci-mirror --version");
+    // Node files the cache under the user id: one made by root would never be read by `node`.
+    expect(user).toBeGreaterThan(-1);
+    expect(cache).toBeGreaterThan(user);
+    expect(warm).toBeGreaterThan(cache);
+  });
+
   it("keeps everything but the bundle out of the build context", async () => {
     const ignore = (await readFile(join(ROOT, ".dockerignore"), "utf8"))
       .split("\n")
