@@ -42,7 +42,7 @@ export async function updateCache(
     const cloned = await retryGitStep("clone", settings, world, () =>
       cloneCacheRepo(git.cache, urls.source, UPSTREAM_NS, git.sourceEnv),
     );
-    return settle(git, upstream, new Set(upstream.keys()), cloned);
+    return settle(git, upstream, new Set(upstream.keys()), new Map(), cloned);
   }
   // The target mirrors the upstream as of the last sync, so its refs are a fair start for the
   // upstream namespace of an empty cache: only what changed since then comes from the upstream,
@@ -83,21 +83,29 @@ export async function updateCache(
     await fetchWithRetry(git, urls.source, git.sourceEnv, requests, settings, world);
     fetched = await listCachedRefs(git.cache, UPSTREAM_NS);
   }
-  return settle(git, upstream, missing, fetched);
+  return settle(git, upstream, missing, cached, fetched);
 }
 
 /**
- * The upstream refs as the cache now holds them (a ref that moved between the listing and the
- * fetch has its fetched value), checked complete, in the upstream namespace.
+ * The upstream refs as the cache now holds them, checked complete, in the upstream namespace.
+ * A missing ref takes the value the fetch stored (it may have moved since the listing), unless
+ * the fetch left it as it was (it vanished upstream meanwhile, or a seed value is still there):
+ * then the listed value stands, and the completeness check fails the run instead of pushing a
+ * stale ref.
  */
 async function settle(
   git: MirrorGit,
   upstream: RefMap,
   missing: Set<string>,
+  before: RefMap,
   fetched: RefMap,
 ): Promise<RefMap> {
   const current: RefMap = new Map();
-  for (const [ref, sha] of upstream) current.set(ref, missing.has(ref) ? (fetched.get(ref) ?? sha) : sha);
+  for (const [ref, sha] of upstream) {
+    const stored = fetched.get(ref);
+    const moved = missing.has(ref) && stored != null && stored !== before.get(ref);
+    current.set(ref, moved ? stored : sha);
+  }
   await setNamespace(git.cache, UPSTREAM_NS, current, fetched);
   await verifyComplete(git, current);
   return current;
