@@ -26,6 +26,12 @@ interface Group {
 // the whole cache namespace is seconds faster than batches of names.
 const GLOB_PUSH_THRESHOLD = 50;
 
+// A hook that declines a whole push (a push rule, one protected branch) is narrowed down by
+// halving: about 2·log2(n) pushes find one culprit among n refs, where pushing each ref alone
+// took n. A rule that refuses everything would make halving cost 2n, so it stops here and the
+// rest keep the batch's answer.
+const ISOLATION_PUSH_BUDGET = 64;
+
 export async function pushChanges(
   git: MirrorGit,
   targetUrl: string,
@@ -35,32 +41,57 @@ export async function pushChanges(
   world: SyncWorld,
 ): Promise<RefReport[]> {
   const reports: RefReport[] = [];
+  const push = (refs: PlannedRef[]) => pushGroup(git, targetUrl, { refs, glob: false }, settings, world);
   for (const group of groups(changes, defaultBranch, settings.batchSize)) {
-    const results = await pushGroup(git, targetUrl, group, settings, world);
-    const declined = results.filter(
-      (result) =>
-        result.status === "rejected" &&
-        /hook declined/.test(result.summary) &&
-        group.refs.some((ref) => ref.ref === result.ref),
-    );
-    const retried = new Map<string, PushResult>();
+    const results = new Map((await pushGroup(git, targetUrl, group, settings, world)).map((r) => [r.ref, r]));
+    const declined = group.refs.filter((ref) => isHookDeclined(results.get(ref.ref)));
     if (group.refs.length > 1 && declined.length > 0) {
       world.log(
-        `the target's hook declined a batch of ${group.refs.length}; pushing ${declined.length} refs one by one`,
+        `the target's hook declined a batch of ${group.refs.length}; narrowing down which of ${declined.length} refs it refuses`,
       );
-      for (const result of declined) {
-        const planned = group.refs.find((ref) => ref.ref === result.ref);
-        if (planned == null) continue;
-        const [single] = await pushGroup(git, targetUrl, { refs: [planned], glob: false }, settings, world);
-        if (single != null) retried.set(single.ref, single);
+      const budget = { pushes: ISOLATION_PUSH_BUDGET };
+      for (const [ref, result] of await isolate(declined, push, budget)) results.set(ref, result);
+      if (budget.pushes <= 0) {
+        world.log(
+          `gave up narrowing down after ${ISOLATION_PUSH_BUDGET} pushes; the rest keep the batch's answer`,
+        );
       }
     }
-    const byRef = new Map(results.map((result) => [result.ref, result]));
-    for (const planned of group.refs) {
-      reports.push(toReport(planned, retried.get(planned.ref) ?? byRef.get(planned.ref)));
-    }
+    for (const planned of group.refs) reports.push(toReport(planned, results.get(planned.ref)));
   }
   return reports;
+}
+
+function isHookDeclined(result: PushResult | undefined): boolean {
+  return result?.status === "rejected" && /hook declined/.test(result.summary);
+}
+
+/**
+ * Push `refs` again in halves until each part lands or is a single ref the hook declines.
+ * Returns the answer for every ref it pushed; refs left when the budget runs out are absent.
+ */
+async function isolate(
+  refs: PlannedRef[],
+  push: (refs: PlannedRef[]) => Promise<PushResult[]>,
+  budget: { pushes: number },
+): Promise<Map<string, PushResult>> {
+  const answers = new Map<string, PushResult>();
+  const pending: PlannedRef[][] =
+    refs.length === 1
+      ? [refs]
+      : [refs.slice(0, Math.ceil(refs.length / 2)), refs.slice(Math.ceil(refs.length / 2))];
+  while (pending.length > 0 && budget.pushes > 0) {
+    const part = pending.shift() ?? [];
+    budget.pushes -= 1;
+    const results = await push(part);
+    for (const result of results) answers.set(result.ref, result);
+    const declined = part.filter((ref) => isHookDeclined(answers.get(ref.ref)));
+    if (part.length > 1 && declined.length > 0) {
+      const half = Math.ceil(declined.length / 2);
+      pending.unshift(declined.slice(0, half), declined.slice(half));
+    }
+  }
+  return answers;
 }
 
 function groups(
