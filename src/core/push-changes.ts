@@ -76,22 +76,23 @@ async function isolate(
   budget: { pushes: number },
 ): Promise<Map<string, PushResult>> {
   const answers = new Map<string, PushResult>();
-  const pending: PlannedRef[][] =
-    refs.length === 1
-      ? [refs]
-      : [refs.slice(0, Math.ceil(refs.length / 2)), refs.slice(Math.ceil(refs.length / 2))];
+  // The refs were just declined together: pushing them whole again would tell nothing new.
+  const pending = halves(refs);
   while (pending.length > 0 && budget.pushes > 0) {
     const part = pending.shift() ?? [];
     budget.pushes -= 1;
-    const results = await push(part);
-    for (const result of results) answers.set(result.ref, result);
+    for (const result of await push(part)) answers.set(result.ref, result);
     const declined = part.filter((ref) => isHookDeclined(answers.get(ref.ref)));
-    if (part.length > 1 && declined.length > 0) {
-      const half = Math.ceil(declined.length / 2);
-      pending.unshift(declined.slice(0, half), declined.slice(half));
-    }
+    if (part.length > 1 && declined.length > 0) pending.unshift(...halves(declined));
   }
   return answers;
+}
+
+/** One ref stays as it is; more are split in two non-empty halves. */
+function halves(refs: PlannedRef[]): PlannedRef[][] {
+  if (refs.length <= 1) return [refs];
+  const cut = Math.ceil(refs.length / 2);
+  return [refs.slice(0, cut), refs.slice(cut)];
 }
 
 function groups(
