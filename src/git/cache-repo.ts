@@ -74,18 +74,7 @@ export async function cloneCacheRepo(
     { network: true, env },
   );
   await runGit(ctx, ["config", "--remove-section", "remote.origin"]);
-  const { stdout } = await runGit(ctx, [
-    "for-each-ref",
-    "--format=%(objectname) %(refname)",
-    "refs/heads/",
-    "refs/tags/",
-    namespace,
-  ]);
-  const refs = new Map<string, string>();
-  for (const line of lines(stdout)) {
-    const cut = line.indexOf(" ");
-    refs.set(line.slice(cut + 1), line.slice(0, cut));
-  }
+  const refs = await refsUnder(ctx, ["refs/heads/", "refs/tags/", namespace]);
   const commands: string[] = [];
   const stored: RefMap = new Map();
   for (const [ref, sha] of refs) {
@@ -101,23 +90,34 @@ export async function cloneCacheRepo(
     }
     commands.push(`delete ${ref} ${sha}`);
   }
-  if (commands.length > 0) {
-    await runGit(ctx, ["update-ref", "--stdin"], {
-      input: `start\n${commands.join("\n")}\nprepare\ncommit\n`,
-    });
-  }
+  await updateRefs(ctx, commands);
   return stored;
 }
 
 /** Refs under a namespace, keyed by their name with the namespace replaced by `refs/`. */
 export async function listCachedRefs(ctx: GitContext, namespace: string): Promise<RefMap> {
-  const { stdout } = await runGit(ctx, ["for-each-ref", "--format=%(objectname)\t%(refname)", namespace]);
+  const refs: RefMap = new Map();
+  for (const [name, sha] of await refsUnder(ctx, [namespace])) {
+    refs.set(`refs/${name.slice(namespace.length)}`, sha);
+  }
+  return refs;
+}
+
+/** Full ref name → object id, for every ref under these prefixes. */
+async function refsUnder(ctx: GitContext, prefixes: readonly string[]): Promise<RefMap> {
+  const { stdout } = await runGit(ctx, ["for-each-ref", "--format=%(objectname)\t%(refname)", ...prefixes]);
   const refs: RefMap = new Map();
   for (const line of lines(stdout)) {
     const [sha, name] = line.split("\t");
-    if (sha != null && name != null) refs.set(`refs/${name.slice(namespace.length)}`, sha);
+    if (sha != null && name != null) refs.set(name, sha);
   }
   return refs;
+}
+
+/** Ref updates (`create`, `update`, `delete` lines) in one transaction: all land or none. */
+async function updateRefs(ctx: GitContext, commands: readonly string[]): Promise<void> {
+  if (commands.length === 0) return;
+  await runGit(ctx, ["update-ref", "--stdin"], { input: `start\n${commands.join("\n")}\nprepare\ncommit\n` });
 }
 
 /** Which of these object ids the cache already has (one `cat-file` for all of them). */
@@ -176,8 +176,7 @@ export async function setNamespace(
   for (const name of current.keys()) {
     if (!refs.has(name)) commands.push(`delete ${namespace}${name.slice("refs/".length)}`);
   }
-  if (commands.length === 0) return;
-  await runGit(ctx, ["update-ref", "--stdin"], { input: `start\n${commands.join("\n")}\nprepare\ncommit\n` });
+  await updateRefs(ctx, commands);
 }
 
 export function isZeroSha(sha: string): boolean {
