@@ -5,7 +5,7 @@ import type { RunReport } from "../src/core/result.ts";
 import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import { buildRepo, git, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { runCli } from "./helpers/cli.ts";
-import { UPSTREAM_TOKEN, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { UPSTREAM_TOKEN, receivePacks, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 // An empty target's default branch is the target's decision (its HEAD), not the push order's:
 // ci-mirror pushes everything at once, then says so when the two default branches differ.
@@ -19,10 +19,23 @@ async function upstreamWith(defaultBranch: string, branches: string[]) {
   return { name, upstream, source: server().repoUrl(`up/${name}`) };
 }
 
-function receivePacks(repo: string): number {
-  return server().requests.filter(
-    (request) => request.repo === repo && request.method === "POST" && request.service === "git-receive-pack",
-  ).length;
+/** Mirror `up` into a new empty target whose HEAD names `targetHead`, the first sync with a report. */
+async function firstSync(up: { name: string; source: string }, targetHead: string) {
+  const target = await server().createRepo(`mirror/${up.name}`, {
+    flavor: "gitlab",
+    defaultBranch: targetHead,
+  });
+  const ws = await workspace();
+  await ws.configure([{ name: up.name, source: up.source, target: server().repoUrl(`mirror/${up.name}`) }]);
+  server().resetStats();
+  const run = await ws.sync("--all", "--report", "report.json");
+  const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
+  return {
+    target,
+    run,
+    warnings: report.mirrors[0]?.warnings,
+    pushes: receivePacks(server(), `mirror/${up.name}`),
+  };
 }
 
 async function headOf(barePath: string): Promise<string> {
@@ -32,34 +45,22 @@ async function headOf(barePath: string): Promise<string> {
 describe("the default branch of an empty target", () => {
   it("is pushed with everything else in one push when the target's HEAD already names it", async () => {
     const up = await upstreamWith("trunk", ["main", "feature/x"]);
-    const target = await server().createRepo(`mirror/${up.name}`, {
-      flavor: "gitlab",
-      defaultBranch: "trunk",
-    });
-    const ws = await workspace();
-    await ws.configure([{ name: up.name, source: up.source, target: server().repoUrl(`mirror/${up.name}`) }]);
-    server().resetStats();
 
-    const run = await ws.sync("--all", "--report", "report.json");
+    const { target, run, warnings, pushes } = await firstSync(up, "trunk");
 
     expect(run.code).toBe(0);
-    expect(receivePacks(`mirror/${up.name}`)).toBe(1);
+    expect(pushes).toBe(1);
     expect(await headOf(target)).toBe("refs/heads/trunk");
-    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
-    expect(report.mirrors[0]?.warnings).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 
   it("is reported by name when the target's HEAD names another branch the upstream has", async () => {
     const up = await upstreamWith("trunk", ["main", "feature/x"]);
-    await server().createRepo(`mirror/${up.name}`, { flavor: "gitlab", defaultBranch: "main" });
-    const ws = await workspace();
-    await ws.configure([{ name: up.name, source: up.source, target: server().repoUrl(`mirror/${up.name}`) }]);
 
-    const run = await ws.sync("--all", "--report", "report.json");
+    const { run, warnings } = await firstSync(up, "main");
 
     expect(run.code).toBe(0);
-    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
-    expect(report.mirrors[0]?.warnings).toEqual([
+    expect(warnings).toEqual([
       expect.stringMatching(/^the target's default branch is main, the upstream's is trunk: set it in/),
     ]);
     expect(run.stderr + run.stdout).toContain("the target's default branch is main, the upstream's is trunk");
@@ -67,30 +68,22 @@ describe("the default branch of an empty target", () => {
 
   it("names the branch GitLab falls back to when the target's HEAD names a branch the upstream lacks", async () => {
     const up = await upstreamWith("develop", ["master", "feature/x"]);
-    await server().createRepo(`mirror/${up.name}`, { flavor: "gitlab", defaultBranch: "main" });
-    const ws = await workspace();
-    await ws.configure([{ name: up.name, source: up.source, target: server().repoUrl(`mirror/${up.name}`) }]);
 
-    const run = await ws.sync("--all", "--report", "report.json");
+    const { run, warnings } = await firstSync(up, "main");
 
     expect(run.code).toBe(0);
-    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
-    expect(report.mirrors[0]?.warnings).toEqual([
+    expect(warnings).toEqual([
       expect.stringContaining("so GitLab takes master as the default branch; the upstream's is develop"),
     ]);
   });
 
   it("says nothing when GitLab's fallback lands on the upstream's default branch", async () => {
     const up = await upstreamWith("master", ["feature/x"]);
-    await server().createRepo(`mirror/${up.name}`, { flavor: "gitlab", defaultBranch: "main" });
-    const ws = await workspace();
-    await ws.configure([{ name: up.name, source: up.source, target: server().repoUrl(`mirror/${up.name}`) }]);
 
-    const run = await ws.sync("--all", "--report", "report.json");
+    const { run, warnings } = await firstSync(up, "main");
 
     expect(run.code).toBe(0);
-    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
-    expect(report.mirrors[0]?.warnings).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 });
 

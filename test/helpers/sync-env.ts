@@ -24,6 +24,13 @@ export function useGitServer(): () => GitServer {
   };
 }
 
+/** How many pushes (receive-pack POSTs) a repository of the server has taken since its last reset. */
+export function receivePacks(server: GitServer, repo: string): number {
+  return server.requests.filter(
+    (request) => request.repo === repo && request.method === "POST" && request.service === "git-receive-pack",
+  ).length;
+}
+
 let counter = 0;
 
 /** A unique repo name prefix, so tests sharing a server never touch each other's repos. */
