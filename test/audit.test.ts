@@ -13,6 +13,7 @@ import type { RemoteMirror } from "../src/gitlab/port.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import { runCli } from "./helpers/cli.ts";
+import { remoteMirror } from "./helpers/remote-mirror.ts";
 
 const NOW = new Date("2026-03-10T12:00:00.000Z");
 const HOUR = 3_600_000;
@@ -23,21 +24,13 @@ function ago(ms: number): string {
 }
 
 function mirror(patch: Partial<RemoteMirror>): RemoteMirror {
-  return {
-    id: 1,
-    url: "https://*****:*****@github.example/org/app.git",
-    enabled: true,
-    onlyProtectedBranches: false,
-    keepDivergentRefs: false,
-    mirrorBranchRegex: null,
-    authMethod: "password",
-    updateStatus: "finished",
-    lastError: null,
+  // Last synced an hour ago, cleanly: a healthy mirror unless the patch says otherwise.
+  return remoteMirror({
     lastUpdateAt: ago(HOUR),
     lastUpdateStartedAt: ago(HOUR + 60_000),
     lastSuccessfulUpdateAt: ago(HOUR),
     ...patch,
-  };
+  });
 }
 
 function decl(patch: Partial<PushMirrorDecl>): PushMirrorDecl {

@@ -13,6 +13,7 @@ import { Redactor } from "../src/output/redact.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import { runCli } from "./helpers/cli.ts";
+import { remoteMirror } from "./helpers/remote-mirror.ts";
 
 function decl(url: string, extra: Partial<PushMirrorDecl> = {}): PushMirrorDecl {
   return {
@@ -28,21 +29,7 @@ function decl(url: string, extra: Partial<PushMirrorDecl> = {}): PushMirrorDecl 
 }
 
 function mirror(id: number, url: string, extra: Partial<RemoteMirror> = {}): RemoteMirror {
-  return {
-    id,
-    url,
-    enabled: true,
-    onlyProtectedBranches: false,
-    keepDivergentRefs: false,
-    mirrorBranchRegex: null,
-    authMethod: "password",
-    updateStatus: "finished",
-    lastError: null,
-    lastUpdateAt: null,
-    lastUpdateStartedAt: null,
-    lastSuccessfulUpdateAt: null,
-    ...extra,
-  };
+  return remoteMirror({ id, url, ...extra });
 }
 
 const A = "https://a.example.com/org/app.git";
