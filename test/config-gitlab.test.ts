@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatIssues, parseConfig } from "../src/config/index.ts";
-import type { Config } from "../src/config/index.ts";
-import type { ConfigIssue } from "../src/errors/tool-error.ts";
-
-function yaml(...lines: string[]): string {
-  return `${lines.join("\n")}\n`;
-}
-
-function configOf(text: string, env?: Record<string, string | undefined>): Config {
-  const result = parseConfig(text, "mirrors.yml", env);
-  if (!result.ok)
-    throw new Error(`expected a valid config, got:\n${formatIssues("mirrors.yml", result.issues)}`);
-  return result.config;
-}
-
-function issuesOf(text: string): ConfigIssue[] {
-  const result = parseConfig(text, "mirrors.yml");
-  if (result.ok) throw new Error("expected the config to be rejected");
-  return result.issues;
-}
+import { configOf, expectOneIssue, issuesOf, yaml } from "./helpers/config.ts";
 
 const EXAMPLE = yaml(
   "version: 1",
@@ -779,14 +761,7 @@ describe("parseConfig: each GitLab problem, with its path and position", () => {
       "unknown key `group` (did you mean `groups`?)",
     ],
   ])("%s", (_case, text, path, line, column, message) => {
-    const issues = issuesOf(text);
-    expect(issues).toHaveLength(1);
-    expect({ path: issues[0]?.path, line: issues[0]?.line, column: issues[0]?.column }).toEqual({
-      path,
-      line,
-      column,
-    });
-    expect(issues[0]?.message).toContain(message);
+    expectOneIssue(text, { path, line, column }, message);
   });
 
   it("checks the valid push mirrors when others are broken", () => {

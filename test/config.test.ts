@@ -3,25 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatIssues, loadConfig, parseConfig } from "../src/config/index.ts";
-import type { Config, MirrorConfig } from "../src/config/index.ts";
+import type { MirrorConfig } from "../src/config/index.ts";
 import { ConfigError, type ConfigIssue } from "../src/errors/tool-error.ts";
-
-function yaml(...lines: string[]): string {
-  return `${lines.join("\n")}\n`;
-}
-
-function configOf(text: string, env?: Record<string, string | undefined>): Config {
-  const result = parseConfig(text, "mirrors.yml", env);
-  if (!result.ok)
-    throw new Error(`expected a valid config, got:\n${formatIssues("mirrors.yml", result.issues)}`);
-  return result.config;
-}
-
-function issuesOf(text: string): ConfigIssue[] {
-  const result = parseConfig(text, "mirrors.yml");
-  if (result.ok) throw new Error("expected the config to be rejected");
-  return result.issues;
-}
+import { configOf, expectOneIssue, issuesOf, yaml } from "./helpers/config.ts";
 
 function warningsOf(text: string, env?: Record<string, string | undefined>): ConfigIssue[] {
   return parseConfig(text, "mirrors.yml", env).warnings;
@@ -742,14 +726,7 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
       "pushes to the same target as mirror `a` (line 4); add `{name}` to `defaults.target.url`",
     ],
   ])("%s", (_case, text, path, line, column, message) => {
-    const issues = issuesOf(text);
-    expect(issues).toHaveLength(1);
-    expect({ path: issues[0]?.path, line: issues[0]?.line, column: issues[0]?.column }).toEqual({
-      path,
-      line,
-      column,
-    });
-    expect(issues[0]?.message).toContain(message);
+    expectOneIssue(text, { path, line, column }, message);
   });
 
   it("reports an SSH target inherited from defaults once, at `defaults.target`", () => {
