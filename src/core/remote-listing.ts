@@ -9,8 +9,9 @@ export async function listWithRetry(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<RefMap> {
-  const scratch = { ...git.cache, cwd: settings.cacheDir };
-  return retryGitStep("listing refs", settings, world, () => listRemoteRefs(scratch, url, env));
+  return retryGitStep("listing refs", settings, world, () =>
+    listRemoteRefs(outsideCache(git, settings), url, env),
+  );
 }
 
 export async function defaultBranchOf(
@@ -20,11 +21,19 @@ export async function defaultBranchOf(
   world: SyncWorld,
 ): Promise<string | undefined> {
   try {
-    // Like the listing, asked before the cache repo necessarily exists (create_target).
-    return await remoteDefaultBranch({ ...git.cache, cwd: settings.cacheDir }, url, git.sourceEnv);
+    return await remoteDefaultBranch(outsideCache(git, settings), url, git.sourceEnv);
   } catch (error) {
-    // Only the push order depends on it; not worth failing the mirror.
+    // It orders the first push, names create_target's default branch and feeds a warning:
+    // not worth failing the mirror over.
     world.log(`could not read the upstream's default branch (${errorText(error)})`);
     return undefined;
   }
+}
+
+/**
+ * Remote questions asked before the cache repository necessarily exists (a no-op run never
+ * creates it; create_target asks before the first fetch) run in the cache dir itself.
+ */
+function outsideCache(git: MirrorGit, settings: SyncSettings): MirrorGit["cache"] {
+  return { ...git.cache, cwd: settings.cacheDir };
 }
