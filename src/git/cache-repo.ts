@@ -19,7 +19,7 @@ const CACHE_CONFIG = [
   ["core.logAllRefUpdates", "false"],
 ] as const;
 
-/** Whether the cache repository exists yet. */
+/** Whether the cache repository exists yet. Its directory is made either way: git needs a cwd. */
 export async function cacheRepoExists(ctx: GitContext): Promise<boolean> {
   await mkdir(ctx.cwd, { recursive: true });
   const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
