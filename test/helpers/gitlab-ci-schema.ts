@@ -3,8 +3,8 @@ import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { parseAllDocuments } from "yaml";
 
-/** GitLab's own `.gitlab-ci.yml` schema, kept next to the project (see its README for provenance). */
-export const SCHEMA_URL = new URL("../../../shared/gitlab-ci-schema/ci.2026-08-17.json", import.meta.url);
+/** GitLab's own `.gitlab-ci.yml` schema, vendored in the repository (its README says where from). */
+export const SCHEMA_URL = new URL("../fixtures/gitlab-ci-schema/ci.json", import.meta.url);
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
