@@ -70,6 +70,12 @@ describe("repoIdentity", () => {
     ["https://github.com/org/repo.git", "git@github.com:org/repo"],
     ["https://GitHub.com/org/repo/", "ssh://git@github.com:22/org/repo.git"],
     ["/srv/git/a.git", "file:///srv/git/a"],
+    // Default ports: 443 for https, 80 for http, 22 for ssh (scp-style is ssh on 22).
+    ["https://example.com:443/a.git", "http://example.com/a"],
+    ["git@example.com:a.git", "https://example.com/a"],
+    ["https://example.com:8443/a.git", "https://example.com:8443/a"],
+    ["http://example.com:8443/a.git", "https://example.com:8443/a"],
+    ["ssh://git@example.com:2222/a.git", "ssh://example.com:2222/a"],
   ])("%s is the same repository as %s", (a, b) => {
     expect(identity(a)).toBe(identity(b));
   });
@@ -78,6 +84,11 @@ describe("repoIdentity", () => {
     ["https://github.com/org/repo.git", "https://github.com/org/repo2.git"],
     ["https://github.com/org/repo.git", "https://gitlab.com/org/repo.git"],
     ["https://github.com/org/Repo.git", "https://github.com/org/repo.git"],
+    // Two services on one host are two repositories.
+    ["http://127.0.0.1:3000/a.git", "http://127.0.0.1:3001/a.git"],
+    ["https://example.com/a.git", "https://example.com:8443/a.git"],
+    ["ssh://git@example.com:2222/a.git", "git@example.com:a.git"],
+    ["ssh://git@example.com:2222/a.git", "https://example.com:2222/a.git"],
   ])("%s is not %s", (a, b) => {
     expect(identity(a)).not.toBe(identity(b));
   });

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
 import { buildRepo, commitOnBranch, forceBranch, git, listRefs } from "./helpers/fixtures.ts";
-import { receivePacks, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { startGitServer } from "../src/sandbox/git-http-server.ts";
+import {
+  TARGET_TOKEN,
+  UPSTREAM_TOKEN,
+  receivePacks,
+  uniqueName,
+  useGitServer,
+  workspace,
+} from "./helpers/sync-env.ts";
 
 const server = useGitServer();
 
@@ -260,6 +268,32 @@ describe("sync", () => {
     expect(report.mirrors.map((mirror) => mirror.name)).toEqual(pairs.map((repos) => repos.name));
     for (const repos of pairs) {
       expect(await listRefs(repos.target)).toEqual(branchesAndTags(await listRefs(repos.upstream)));
+    }
+  });
+});
+
+describe("two services on one host", () => {
+  it("mirrors between two git servers on the same host and different ports", async () => {
+    // Another service on the same host: the same repository path, but another repository.
+    const other = await startGitServer({ tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write" } });
+    try {
+      const name = uniqueName("port");
+      const upstream = await server().createRepo(`team/${name}`);
+      await buildRepo(upstream, { commits: 2, branches: 1, tags: 1 });
+      const target = await other.createRepo(`team/${name}`, { flavor: "gitlab" });
+      expect(new URL(other.url).hostname).toBe(new URL(server().url).hostname);
+      const ws = await workspace();
+      await ws.configure([
+        { name, source: server().repoUrl(`team/${name}`), target: other.repoUrl(`team/${name}`) },
+      ]);
+
+      const run = await ws.sync("--all");
+
+      expect(run.stderr).not.toContain("same repository");
+      expect(run.code).toBe(0);
+      expect(await listRefs(target)).toEqual(await listRefs(upstream));
+    } finally {
+      await other.close();
     }
   });
 });

@@ -15,6 +15,8 @@ export interface RepoUrl {
   scheme: RepoUrlScheme;
   /** Lower-cased host name; empty for local repositories. */
   host: string;
+  /** The port the URL names, or its scheme's default; undefined for local repositories. */
+  port?: number | undefined;
   path: string;
 }
 
@@ -62,9 +64,16 @@ function parseSchemeUrl(text: string, scheme: string): RepoUrlResult {
     return { ok: false, problem: "invalid" };
   }
   if (scheme !== "file" && parsed.hostname === "") return { ok: false, problem: "no-host" };
+  const port = parsed.port !== "" ? Number(parsed.port) : DEFAULT_PORTS[scheme];
   return {
     ok: true,
-    value: { url: text, scheme, host: parsed.hostname.toLowerCase(), path: decodePath(parsed.pathname) },
+    value: {
+      url: text,
+      scheme,
+      host: parsed.hostname.toLowerCase(),
+      port,
+      path: decodePath(parsed.pathname),
+    },
   };
 }
 
@@ -88,13 +97,30 @@ function decodePath(pathname: string): string {
   }
 }
 
+// Scp-style `user@host:path` is ssh, so it has port 22 too.
+const DEFAULT_PORTS: Partial<Record<RepoUrlScheme, number>> = { https: 443, http: 80, ssh: 22, git: 9418 };
+// http and https are one service family: the same port cannot serve both.
+const FAMILY: Record<RepoUrlScheme, string> = {
+  https: "web",
+  http: "web",
+  ssh: "ssh",
+  git: "git",
+  file: "file",
+};
+
 /**
- * What two URLs must share to be the same repository: host and path, ignoring scheme, user, port
- * and a trailing `.git` or `/`, because `https://host/a/b` and `git@host:a/b.git` are one repository.
+ * What two URLs must share to be the same repository: host, path and service, ignoring user and a
+ * trailing `.git` or `/`. A forge serves one repository over https and ssh on their default ports
+ * (`https://host/a/b` and `git@host:a/b.git` are one repository), but a service on another port
+ * is another service, even on the same host: there the scheme family and the port count too.
  */
 export function repoIdentity(url: RepoUrl): string {
   const path = url.path.replace(/\/+$/, "").replace(/\.git$/, "");
-  return `${url.host}${path.startsWith("/") ? "" : "/"}${path}`;
+  const service =
+    url.port === undefined || url.port === DEFAULT_PORTS[url.scheme]
+      ? ""
+      : `:${FAMILY[url.scheme]}:${url.port}`;
+  return `${url.host}${service}${path.startsWith("/") ? "" : "/"}${path}`;
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "::1", "[::1]"]);
