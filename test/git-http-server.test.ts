@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
@@ -365,6 +366,29 @@ describe("faults", () => {
     const fast = await runGit(["ls-remote", server.repoUrl("faults/slow")], { token: READ });
     expect(fast.ms).toBeLessThan(slow.ms - 500);
     server.clearFaults();
+  });
+
+  it("stall: takes the request and answers nothing until the client hangs up", async () => {
+    await buildRepo(await server.createRepo("faults/stall"));
+    server.inject({ repo: "faults/stall", on: "info-refs", kind: "stall" });
+    const client = new AbortController();
+    const answer = fetch(`${server.repoUrl("faults/stall")}/info/refs?service=git-upload-pack`, {
+      headers: { authorization: basic(READ) },
+      signal: client.signal,
+    }).then(
+      () => "answered",
+      () => "aborted",
+    );
+    // A negative check: an answer would come within milliseconds on loopback.
+    const early = await Promise.race([answer, sleep(500).then(() => "waiting")]);
+    expect(early).toBe("waiting");
+    const recorded = server.requests.filter((request) => request.repo === "faults/stall");
+    expect(recorded.map((request) => request.status)).toEqual([0]);
+    client.abort();
+    expect(await answer).toBe("aborted");
+    // The fault is used up: the next request is served.
+    const ls = await runGit(["ls-remote", server.repoUrl("faults/stall")], { token: READ });
+    expect(ls.exitCode, ls.stderr).toBe(0);
   });
 });
 

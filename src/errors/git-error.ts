@@ -5,7 +5,15 @@ import { ToolError } from "./tool-error.ts";
  * transient network trouble is retried with backoff, everything else is final.
  */
 export type GitFailureKind =
-  "auth" | "not-found" | "host-key" | "transient" | "timeout" | "shallow" | "missing-tool" | "other";
+  | "auth"
+  | "not-found"
+  | "host-key"
+  | "transient"
+  | "timeout"
+  | "shallow"
+  | "missing-tool"
+  | "cancelled"
+  | "other";
 
 export class GitError extends ToolError {
   readonly kind: GitFailureKind;
@@ -33,6 +41,7 @@ function codeOf(kind: GitFailureKind): string {
     timeout: "EGITTIMEOUT",
     shallow: "EGITSHALLOW",
     "missing-tool": "EGITMISSING",
+    cancelled: "ECANCELLED",
     other: "EGIT",
   };
   return codes[kind];

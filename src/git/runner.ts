@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { GitError } from "../errors/git-error.ts";
 import { classifyGitFailure } from "./errors.ts";
 import type { Env } from "./environment.ts";
 
@@ -13,6 +14,8 @@ export interface GitContext {
   env: Env;
   /** Milliseconds before a network verb is killed. */
   networkTimeoutMs: number;
+  /** Aborted when the run is cancelled: a running git is stopped, and no new one starts. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RunOptions {
@@ -33,6 +36,23 @@ export interface RunResult {
 
 // Local verbs (rev-parse, for-each-ref, update-ref) finish in milliseconds; a minute means a hang.
 const LOCAL_TIMEOUT_MS = 60_000;
+// git removes its lock files and temporary packs on SIGTERM and exits; whatever of its process
+// group is still there after this gets SIGKILL.
+const KILL_AFTER_MS = 2_000;
+// Killing the group closes the pipes with the last process that holds them. One that left the
+// group (a new session) could hold them for ever: past this, the pipes are no longer read.
+const PIPE_GRACE_MS = 1_000;
+
+/** Process groups of the git processes running now (each git leads its own group). */
+const running = new Set<number>();
+
+/**
+ * SIGKILL every git process group still running: for the process boundary, when it must exit at
+ * once (a second signal) and cannot wait for the calls to end on their own.
+ */
+export function killRunningGit(): void {
+  for (const group of running) killGroup(group, "SIGKILL");
+}
 
 export async function runGit(
   ctx: GitContext,
@@ -40,26 +60,78 @@ export async function runGit(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const verb = args.find((arg) => !arg.startsWith("-")) ?? "git";
+  if (ctx.signal?.aborted === true) throw cancelled(verb);
+  // git runs as the leader of its own process group, so that stopping it also stops what it
+  // started: `git-remote-https`, `ssh`, `index-pack`, `pack-objects`, `git-lfs`. Killing git alone
+  // would orphan them, and an orphan that keeps the stderr pipe open keeps this call waiting.
+  const subprocess = execa("git", args, {
+    cwd: ctx.cwd,
+    env: definedOnly({ ...ctx.env, ...options.env }),
+    extendEnv: false,
+    input: options.input ?? "",
+    detached: true,
+    stripFinalNewline: false,
+    reject: false,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const group = subprocess.pid;
+  if (group != null) running.add(group);
+  let stopped: "timeout" | "cancelled" | undefined;
+  let pipesAbandoned = false;
+  const timers: NodeJS.Timeout[] = [];
+  const stop = (reason: "timeout" | "cancelled"): void => {
+    if (stopped != null) return;
+    stopped = reason;
+    if (group != null) killGroup(group, "SIGTERM");
+    timers.push(
+      setTimeout(() => {
+        if (group != null) killGroup(group, "SIGKILL");
+      }, KILL_AFTER_MS),
+      setTimeout(() => {
+        pipesAbandoned = true;
+        subprocess.stdout?.destroy();
+        subprocess.stderr?.destroy();
+      }, KILL_AFTER_MS + PIPE_GRACE_MS),
+    );
+  };
+  timers.push(
+    setTimeout(() => stop("timeout"), options.network === true ? ctx.networkTimeoutMs : LOCAL_TIMEOUT_MS),
+  );
+  const onAbort = (): void => stop("cancelled");
+  ctx.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const result = await execa("git", args, {
-      cwd: ctx.cwd,
-      env: definedOnly({ ...ctx.env, ...options.env }),
-      extendEnv: false,
-      input: options.input ?? "",
-      timeout: options.network === true ? ctx.networkTimeoutMs : LOCAL_TIMEOUT_MS,
-      forceKillAfterDelay: 5_000,
-      stripFinalNewline: false,
-      reject: false,
-      maxBuffer: 512 * 1024 * 1024,
-    });
+    const result = await subprocess;
+    if (stopped === "cancelled") throw cancelled(verb, result);
+    if (stopped === "timeout") throw classifyGitFailure(verb, { ...result, timedOut: true });
     const exitCode = result.exitCode ?? -1;
     if (result.failed && !(exitCode > 0 && options.okExitCodes?.includes(exitCode) === true)) {
       throw classifyGitFailure(verb, result);
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode };
   } catch (error) {
-    if (error instanceof Error && error.name === "GitError") throw error;
+    if (error instanceof GitError) throw error;
     throw classifyGitFailure(verb, error);
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    ctx.signal?.removeEventListener("abort", onAbort);
+    if (group != null) {
+      running.delete(group);
+      // Something of the group still held the pipes after SIGKILL: try once more. Only then: a
+      // group that ended on its own may have its number reused already.
+      if (pipesAbandoned) killGroup(group, "SIGKILL");
+    }
+  }
+}
+
+function cancelled(verb: string, cause?: unknown): GitError {
+  return new GitError("cancelled", verb, `git ${verb} was stopped: the run was cancelled`, undefined, cause);
+}
+
+function killGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // ESRCH: the whole group is gone already.
   }
 }
 

@@ -103,6 +103,10 @@ export async function handleRequest(
     }
     if (res.destroyed) return;
   }
+  if (state.faults.take(route, "stall") != null) {
+    await untilGone(req, state.closing);
+    return;
+  }
   if (state.faults.take(route, "status-500") != null) {
     sendText(sink, 500, "Internal Server Error (injected fault)\n");
     return;
@@ -126,4 +130,16 @@ export async function handleRequest(
   }
   const child = runBackend(state.cgi, { req, res, sink, route, caller, record, countIn });
   killChild = () => child.kill("SIGKILL");
+}
+
+/** Resolves when the client hangs up or the server shuts down, whichever comes first. */
+function untilGone(req: IncomingMessage, closing: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (closing.aborted || req.socket.destroyed) {
+      resolve();
+      return;
+    }
+    closing.addEventListener("abort", () => resolve(), { once: true });
+    req.socket.once("close", () => resolve());
+  });
 }

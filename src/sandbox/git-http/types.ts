@@ -47,7 +47,11 @@ export interface Fault {
   repo?: string;
   /** Kind of request; undefined matches any request. */
   on?: "info-refs" | "upload-pack" | "receive-pack" | "lfs";
-  kind: "drop" | "status-500" | "latency";
+  /**
+   * "stall" accepts the request and never answers (no status, no bytes) until the client goes away
+   * or the server closes: a host that hangs rather than fails.
+   */
+  kind: "drop" | "status-500" | "latency" | "stall";
   /**
    * For "drop": cut the connection once the response has sent this many body bytes (0 = right after
    * the headers). A response that ends before that is left alone and does not use up the fault, so
