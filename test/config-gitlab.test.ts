@@ -610,6 +610,22 @@ describe("parseConfig: each GitLab problem, with its path and position", () => {
       "`mirror_branch_regex` and `only_protected_branches: true` are mutually exclusive (GitLab refuses both): keep one",
     ],
     [
+      "replaces: the mirror's own URL",
+      onePushMirror("    replaces: https://github.com/org/app"),
+      "push_mirrors[0].replaces",
+      5,
+      15,
+      "`replaces` names this mirror's own `url`; it is for the URL the mirror had before",
+    ],
+    [
+      "replaces: with credentials",
+      onePushMirror("    replaces: https://bot:secret@github.com/org/old.git"),
+      "push_mirrors[0].replaces",
+      5,
+      15,
+      "credentials",
+    ],
+    [
       "unknown auth method",
       onePushMirror("    auth_method: ssh"),
       "push_mirrors[0].auth_method",
@@ -631,7 +647,7 @@ describe("parseConfig: each GitLab problem, with its path and position", () => {
       "push_mirrors[0].protected_branches",
       5,
       5,
-      "unknown key `protected_branches`; expected one of `project`, `url`, `username`, `token`, `enabled`, `only_protected_branches`, `keep_divergent_refs`, `mirror_branch_regex`, `auth_method`",
+      "unknown key `protected_branches`; expected one of `project`, `url`, `replaces`, `username`, `token`, `enabled`, `only_protected_branches`, `keep_divergent_refs`, `mirror_branch_regex`, `auth_method`",
     ],
     [
       "misspelt key in a push mirror",
@@ -762,6 +778,42 @@ describe("parseConfig: each GitLab problem, with its path and position", () => {
     ],
   ])("%s", (_case, text, path, line, column, message) => {
     expectOneIssue(text, { path, line, column }, message);
+  });
+
+  it("refuses a `replaces` that would delete a declared mirror, or replace one twice", () => {
+    const text = yaml(
+      "version: 1",
+      "push_mirrors:",
+      "  - { project: g/a, url: https://example.org/a.git }", // 3
+      "  - { project: g/a, url: https://example.org/b.git, replaces: https://example.org/a.git }", // 4
+      "  - { project: g/b, url: https://example.org/new.git, replaces: https://example.org/old.git }", // 5
+      "  - { project: g/b, url: https://example.org/new2.git, replaces: https://example.org/old.git }", // 6
+      "  - { project: g/c, url: https://example.org/c.git, replaces: https://example.org/a.git }", // 7
+    );
+    expect(issuesOf(text).map((issue) => [issue.path, issue.line, issue.message])).toEqual([
+      [
+        "push_mirrors[1].replaces",
+        4,
+        "`replaces` names the URL of the push mirror (line 3), which is still declared; apply would delete it",
+      ],
+      [
+        "push_mirrors[3].replaces",
+        6,
+        "the push mirror (line 5) already replaces this URL; one mirror can only be replaced once",
+      ],
+    ]);
+  });
+
+  it("reads `replaces` only where it is written", () => {
+    const config = configOf(
+      yaml(
+        "version: 1",
+        "push_mirrors:",
+        "  - { project: g/a, url: https://example.org/new.git, replaces: ' https://example.org/old.git ' }",
+      ),
+    );
+    expect(config.pushMirrors[0]?.replaces).toBe("https://example.org/old.git");
+    expect("replaces" in (configOf(EXAMPLE).pushMirrors[0] ?? {})).toBe(false);
   });
 
   it("checks the valid push mirrors when others are broken", () => {

@@ -71,10 +71,36 @@ describe("planPushMirrors", () => {
       kinds: ["delete"],
     },
     {
-      name: "URL edited on the same host → replace",
+      // A guess never deletes: two mirrors on one host (two GitHub repositories) are two mirrors.
+      name: "a new mirror beside a hand-made one on the same host: create, and the other is kept",
       declared: [decl("https://a.example.com/org/renamed.git")],
       existing: [mirror(1, A_SCRUBBED)],
+      kinds: ["create", "undeclared"],
+    },
+    {
+      name: "the same with --prune: create, and delete the undeclared one",
+      declared: [decl("https://a.example.com/org/renamed.git")],
+      existing: [mirror(1, A_SCRUBBED)],
+      prune: true,
+      kinds: ["create", "delete"],
+    },
+    {
+      name: "URL changed, declared with replaces: → replace",
+      declared: [decl("https://b.example.com/org/renamed.git", { replaces: A })],
+      existing: [mirror(1, A_SCRUBBED)],
       kinds: ["replace"],
+    },
+    {
+      name: "replaces: a mirror that is gone → create",
+      declared: [decl("https://b.example.com/org/renamed.git", { replaces: A })],
+      existing: [],
+      kinds: ["create"],
+    },
+    {
+      name: "replaces: the new mirror exists and the old one too → delete the old one",
+      declared: [decl("https://b.example.com/org/renamed.git", { replaces: A })],
+      existing: [mirror(2, "https://b.example.com/org/renamed.git"), mirror(1, A_SCRUBBED)],
+      kinds: ["unchanged", "delete"],
     },
     {
       name: "new mirror on another host is not a replacement",
@@ -92,6 +118,30 @@ describe("planPushMirrors", () => {
   ])("$name", ({ declared, existing, prune, rotate, kinds }) => {
     const actions = planPushMirrors("g/app", declared, existing, { prune, rotateCredentials: rotate });
     expect(actions.map((a) => a.kind)).toEqual(kinds);
+  });
+
+  it("says what is deleted and why, in the table and in a closing list", () => {
+    const existing = [mirror(1, A_SCRUBBED), mirror(2, "https://manual.example.com/x.git")];
+    const actions = planPushMirrors(
+      "g/app",
+      [decl("https://b.example.com/org/renamed.git", { replaces: A })],
+      existing,
+      { prune: true },
+    );
+    const text = formatApply({
+      dryRun: true,
+      outcomes: actions.map((action) => ({ action, status: "planned" })),
+      failures: [],
+      changes: actions.length,
+      warnings: [],
+    });
+    expect(text).toContain("would delete 2 push mirrors:");
+    expect(text).toContain(
+      `g/app mirror 1 ${A_SCRUBBED}: replaced by https://b.example.com/org/renamed.git (its \`replaces:\`)`,
+    );
+    expect(text).toContain(
+      "g/app mirror 2 https://manual.example.com/x.git: not in push_mirrors, and --prune was given",
+    );
   });
 
   it("names the fields that drifted", () => {
@@ -325,13 +375,18 @@ describe("push-mirrors apply (core, against the sandbox)", () => {
     ]);
 
     const moved = declared().map((d) =>
-      d.url.includes("backup") ? { ...d, url: "https://backup.example.com/renamed/lib.git" } : d,
+      d.url.includes("backup")
+        ? { ...d, url: "https://backup.example.com/renamed/lib.git", replaces: d.url }
+        : d,
     );
     const replaced = await applyPushMirrors({ pushMirrors: moved }, port(), { env: env() });
     const replace = replaced.outcomes.find((o) => o.action.kind === "replace");
     expect(replace).toMatchObject({ status: "done", action: { reason: "url-changed" } });
     expect(formatApply(replaced)).toContain(
       "GitLab cannot edit a mirror's URL, so it is deleted and created again",
+    );
+    expect((await port().listRemoteMirrors("acme/lib")).map((m) => m.url)).not.toContain(
+      "https://backup.example.com/lib.git",
     );
 
     const oldIds = (await port().listRemoteMirrors("acme/lib")).map((m) => m.id);
@@ -352,9 +407,36 @@ describe("push-mirrors apply (core, against the sandbox)", () => {
   });
 
   it("refuses to start when a named credential variable is missing", async () => {
-    await expect(applyPushMirrors({ pushMirrors: declared() }, port(), { env: {} })).rejects.toThrow(
+    gl.addProject("acme", "fresh");
+    const fresh = declared().map((d) => ({ ...d, project: "acme/fresh" }));
+    const before = gl.requests.length;
+    await expect(applyPushMirrors({ pushMirrors: fresh }, port(), { env: {} })).rejects.toThrow(
       "$MIRROR_TOKEN is not set",
     );
+    expect(mutations(before)).toBe(0);
+  });
+
+  it("never deletes a hand-made mirror on the same host as a new declared one without --prune", async () => {
+    gl.addProject("acme", "two");
+    const handMade = gl.addRemoteMirror("acme/two", {
+      url: "https://github.example.com/org/manual.git",
+      enabled: true,
+    });
+    const before = gl.requests.length;
+    const result = await applyPushMirrors(
+      { pushMirrors: [{ ...decl("https://github.example.com/org/two.git"), project: "acme/two" }] },
+      port(),
+      { env: env() },
+    );
+    expect(result.outcomes.map((o) => [o.action.kind, o.status])).toEqual([
+      ["create", "done"],
+      ["undeclared", "skipped"],
+    ]);
+    expect(formatApply(result)).not.toMatch(/^deletes /m);
+    expect(gl.requests.slice(before).filter((r) => r.method === "DELETE")).toEqual([]);
+    const urls = (await port().listRemoteMirrors("acme/two")).map((m) => [m.id, m.url]);
+    expect(urls).toContainEqual([handMade.id, "https://github.example.com/org/manual.git"]);
+    expect(urls).toHaveLength(2);
   });
 });
 
@@ -410,4 +492,97 @@ describe("push-mirrors apply (CLI)", () => {
       expect(gl.requests.slice(before).filter((r) => r.method !== "GET")).toEqual([]);
     },
   );
+});
+
+describe("push-mirrors CLI: defaults and messages", () => {
+  it("apply --dry-run warns about a missing credential variable in the words the real run stops with", async () => {
+    gl.addProject("acme", "dry");
+    const sub = await mkdtemp(join(dir, "dry-"));
+    await writeFile(
+      join(sub, "mirrors.yml"),
+      [
+        "version: 1",
+        "gitlab:",
+        `  url: ${gl.url}`,
+        "push_mirrors:",
+        "  - project: acme/dry",
+        "    url: https://github.example.com/org/dry.git",
+        "    token: DRY_PUSH_TOKEN",
+        "",
+      ].join("\n"),
+    );
+    const world = { cwd: sub, env: { GITLAB_TOKEN: token } };
+    const dry = await runCli(["push-mirrors", "apply", "--dry-run"], world);
+    const real = await runCli(["push-mirrors", "apply"], world);
+    expect(real.code).toBe(2);
+    const stopped = /^error EPUSHMIRRORTOKEN: (.+)$/m.exec(real.stderr)?.[1];
+    expect(stopped).toContain("$DRY_PUSH_TOKEN is not set");
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(`warning: ${stopped ?? "?"}`);
+    const fix = /^fix: (.+)$/m.exec(real.stderr)?.[1];
+    expect(dry.stderr).toContain(`fix: ${fix ?? "?"}`);
+    expect(dry.stdout).toMatch(/acme\/dry\s+create/);
+  });
+
+  it("reads mirrors.yml by default, for every action", async () => {
+    const sub = await mkdtemp(join(dir, "default-"));
+    await writeFile(
+      join(sub, "mirrors.yml"),
+      ["version: 1", "gitlab:", `  url: ${gl.url}`, "audit: { projects: [acme/app] }", ""].join("\n"),
+    );
+    // No CI_SERVER_URL: the GitLab URL can only come from mirrors.yml.
+    const list = await runCli(["push-mirrors", "list", "-p", "acme/app"], {
+      cwd: sub,
+      env: { GITLAB_TOKEN: token },
+    });
+    expect(list.stderr).toBe("");
+    expect(list.code).toBe(0);
+  });
+
+  it("create and apply both make a new mirror enabled unless told otherwise", async () => {
+    gl.addProject("acme", "enabled");
+    const created = await cli([
+      "create",
+      "-p",
+      "acme/enabled",
+      "--url",
+      "https://github.example.com/org/by-create.git",
+      "--json",
+    ]);
+    expect(created.code).toBe(0);
+    const applied = await applyPushMirrors(
+      { pushMirrors: [{ ...decl("https://github.example.com/org/by-apply.git"), project: "acme/enabled" }] },
+      createGitLabClient({ url: gl.url, token }),
+      { env: env() },
+    );
+    expect(applied.outcomes.map((o) => [o.action.kind, o.status])).toEqual([
+      ["create", "done"],
+      ["undeclared", "skipped"],
+    ]);
+    const mirrors = await createGitLabClient({ url: gl.url, token }).listRemoteMirrors("acme/enabled");
+    expect(mirrors.map((m) => [m.url, m.enabled])).toEqual([
+      ["https://github.example.com/org/by-create.git", true],
+      ["https://github.example.com/org/by-apply.git", true],
+    ]);
+    const disabled = await cli([
+      "create",
+      "-p",
+      "acme/enabled",
+      "--url",
+      "https://github.example.com/org/off.git",
+      "--no-enabled",
+      "--json",
+    ]);
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ enabled: false });
+  });
+
+  it("public-key on a password mirror says it uses password authentication", async () => {
+    const mirror = gl.addRemoteMirror("acme/app", { url: "https://github.example.com/org/pw.git" });
+    const key = await cli(["public-key", "-p", "acme/app", "--id", String(mirror.id)]);
+    expect(key.code).toBe(1);
+    expect(key.stderr).toContain(`push mirror ${mirror.id} of acme/app uses password authentication`);
+    expect(key.stderr).not.toContain("not found");
+    const missing = await cli(["public-key", "-p", "acme/app", "--id", "99999"]);
+    expect(missing.stderr).toContain("push mirror 99999 not found in acme/app");
+  });
 });

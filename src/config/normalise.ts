@@ -171,6 +171,7 @@ export function draftPushMirror(
     decl: {
       project: String(input.project),
       url,
+      ...(input.replaces === undefined ? {} : { replaces: input.replaces.trim() }),
       username: input.username ?? defaultUsername,
       token: input.token,
       enabled: input.enabled ?? true,

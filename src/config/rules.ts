@@ -30,6 +30,7 @@ export function checkRules(draft: ConfigDraft): PathIssue[] {
     ...targetsAreUnique(draft.mirrors),
     ...draft.pushMirrors.flatMap((pushMirror) => perPushMirror.flatMap((rule) => rule(pushMirror))),
     ...pushMirrorsAreUnique(draft.pushMirrors),
+    ...replacesAnOldUrl(draft.pushMirrors),
     ...(draft.audit === undefined ? [] : auditRules(draft.audit)),
   ];
 }
@@ -221,6 +222,52 @@ function pushMirrorsAreUnique(drafts: readonly PushMirrorDraft[]): PathIssue[] {
       path: pushMirrorPath(draft, "url"),
       message: `the same project and URL as the push mirror${lineNote(first.decl.line)}; declare each push mirror once`,
     });
+  }
+  return issues;
+}
+
+/**
+ * `replaces:` makes apply delete a mirror, so it must name an old URL: not the declaration's own,
+ * not one another declaration of the project keeps, and not one a second declaration replaces.
+ */
+function replacesAnOldUrl(drafts: readonly PushMirrorDraft[]): PathIssue[] {
+  const key = (draft: PushMirrorDraft, url: string | undefined): string | undefined => {
+    const parsed = repoUrlOf(url);
+    return parsed === undefined
+      ? undefined
+      : `${pathIdentity(draft.decl.project)}\u0000${repoIdentity(parsed)}`;
+  };
+  const declaredAt = new Map<string, PushMirrorDraft>();
+  for (const draft of drafts) {
+    const url = key(draft, draft.decl.url);
+    if (url !== undefined && !declaredAt.has(url)) declaredAt.set(url, draft);
+  }
+  const replacedBy = new Map<string, PushMirrorDraft>();
+  const issues: PathIssue[] = [];
+  for (const draft of drafts) {
+    const old = key(draft, draft.decl.replaces);
+    if (old === undefined) continue;
+    const path = pushMirrorPath(draft, "replaces");
+    const declared = declaredAt.get(old);
+    const earlier = replacedBy.get(old);
+    if (declared === draft) {
+      issues.push({
+        path,
+        message: "`replaces` names this mirror's own `url`; it is for the URL the mirror had before",
+      });
+    } else if (declared !== undefined) {
+      issues.push({
+        path,
+        message: `\`replaces\` names the URL of the push mirror${lineNote(declared.decl.line)}, which is still declared; apply would delete it`,
+      });
+    } else if (earlier !== undefined) {
+      issues.push({
+        path,
+        message: `the push mirror${lineNote(earlier.decl.line)} already replaces this URL; one mirror can only be replaced once`,
+      });
+    } else {
+      replacedBy.set(old, draft);
+    }
   }
   return issues;
 }

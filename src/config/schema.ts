@@ -246,6 +246,13 @@ export const pushMirrorSchema = z.strictObject(
       })
       .superRefine(checkedBy(pushMirrorUrlProblem))
       .describe("Where GitLab pushes to, without credentials."),
+    replaces: z
+      .string({ error: expectedText("the old URL of the mirror (a string)") })
+      .superRefine(checkedBy(pushMirrorUrlProblem))
+      .optional()
+      .describe(
+        "The URL this mirror had before, without credentials: apply deletes that mirror and creates this one.",
+      ),
     username: username.optional().describe("User name put into the URL. Default: `oauth2` with a token."),
     token: envVarName
       .optional()

@@ -80,6 +80,11 @@ export interface PushMirrorDecl {
   project: string;
   /** Mirror URL without credentials (GitLab only ever shows scrubbed URLs). */
   url: string;
+  /**
+   * `replaces:` the mirror's previous URL. GitLab cannot change a mirror's URL, so `apply`
+   * deletes the mirror with this URL and creates the declared one; only when it is declared.
+   */
+  replaces?: string | undefined;
   /** Put into the URL's credentials on create; default "oauth2" when a token is given. */
   username?: string | undefined;
   /** NAME of the variable holding the password/token for the URL. */

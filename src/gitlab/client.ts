@@ -8,7 +8,7 @@ import { ToolError } from "../errors/tool-error.ts";
 import type { Redactor } from "../output/redact.ts";
 import { gitLabError } from "./errors.ts";
 import type { ErrorContext } from "./errors.ts";
-import type { GitLabPort, ProjectRef, RemoteMirrorInput } from "./port.ts";
+import type { GitLabPort, ProjectRef, RemoteMirror, RemoteMirrorInput } from "./port.ts";
 import {
   groupSchema,
   projectSchema,
@@ -210,16 +210,42 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
     async getRemoteMirrorPublicKey(project, mirrorId) {
       const context = mirrorRoute(project, mirrorId);
       // gitbeaker 43.8 has no method for `…/public_key` (GitLab 17.9+).
-      return call(context, async () => {
-        const response = await api.requester.get(`${mirrorsPath(project)}/${mirrorId}/public_key`);
-        return parse(publicKeySchema, response.body);
-      });
+      try {
+        return await call(context, async () => {
+          const response = await api.requester.get(`${mirrorsPath(project)}/${mirrorId}/public_key`);
+          return parse(publicKeySchema, response.body);
+        });
+      } catch (error) {
+        if (!(error instanceof ToolError) || error.code !== "EGITLABNOTFOUND") throw error;
+        // GitLab answers the same bare 404 for a missing mirror and for one without a key
+        // (lib/api/remote_mirrors.rb: `not_found! unless mirror.ssh_key_auth?`): ask which.
+        const mirror = await port.getRemoteMirror(project, mirrorId);
+        throw noPublicKey(String(project), mirror);
+      }
     },
     async tokenSelf() {
       return call({}, async () => parse(tokenSchema, await api.PersonalAccessTokens.show()));
     },
   };
   return port;
+}
+
+/** Why a mirror that exists has no public key: `RemoteMirror#ssh_key_auth?` needs both parts. */
+function noPublicKey(project: string, mirror: RemoteMirror): ToolError {
+  const sshUrl = mirror.url.startsWith("ssh://");
+  const reason =
+    mirror.authMethod !== "ssh_public_key"
+      ? "uses password authentication"
+      : "uses SSH key authentication without an ssh:// URL";
+  return new ToolError(
+    "EGITLABNOKEY",
+    `push mirror ${mirror.id} of ${project} ${reason}: it has no public key`,
+    {
+      fix: sshUrl
+        ? "Only mirrors with auth_method ssh_public_key have a key GitLab generated: update the mirror with --auth-method ssh_public_key, then add the key it shows to the target."
+        : "Only ssh:// mirrors with auth_method ssh_public_key have a key GitLab generated; this one authenticates with the password in its URL.",
+    },
+  );
 }
 
 /** snake_case keys are added by gitbeaker; undefined fields are left out of the JSON. */

@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { loadConfig } from "../../config/index.ts";
 import type { Config } from "../../config/types.ts";
 import { applyPushMirrors } from "../../core/push-mirrors/apply.ts";
@@ -19,14 +21,19 @@ import type { CliWorld } from "../world.ts";
 
 import type { PushMirrorsArgs } from "./push-mirrors.ts";
 
+const DEFAULT_CONFIG = "mirrors.yml";
+
 export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Promise<0 | 1 | 2> {
   if (!Number.isFinite(args.timeout) || args.timeout <= 0)
     throw new UsageError("--timeout must be a positive number of seconds");
   const redactor = new Redactor();
   const printer = new Printer(world.stdout, world.stderr, redactor);
-  const configFile = args.config ?? (args.action === "apply" ? "mirrors.yml" : undefined);
+  // mirrors.yml by default, like every command. `apply` needs it; the one-mirror actions use its
+  // `gitlab:` settings when it is there, and work from --gitlab-url / $CI_SERVER_URL without it.
+  const configFile = args.config ?? DEFAULT_CONFIG;
+  const optional = args.config == null && args.action !== "apply";
   let config: Config | undefined;
-  if (configFile != null) {
+  if (!optional || (await isFile(resolve(world.cwd, configFile)))) {
     const loaded = await loadConfig(configFile, { cwd: world.cwd });
     for (const warning of loaded.warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
     config = loaded.config;
@@ -41,13 +48,16 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Pr
   };
 
   if (args.action === "apply") {
-    if (config == null) throw new UsageError("apply needs a config file");
     const result = await applyPushMirrors(
-      config,
+      config ?? { pushMirrors: [] },
       port,
       { env: world.env, redactor },
       { dryRun: args.dryRun, prune: args.prune, rotateCredentials: args.rotateCredentials },
     );
+    for (const warning of result.warnings) {
+      printer.err(`warning: ${warning.message}`);
+      if (warning.fix != null) printer.err(`fix: ${warning.fix}`);
+    }
     print(formatApply(result), applyJson(result));
     const failed = result.failures.length > 0 || result.outcomes.some((o) => o.status === "failed");
     return failed ? 1 : 0;
@@ -131,7 +141,9 @@ function createInput(
   } else if (args.username != null) {
     throw new UsageError("--username needs --token-var");
   }
-  return { ...attributes(args), url };
+  // Enabled unless --no-enabled, as `apply` creates a declared mirror: a mirror is created to
+  // push. (GitLab's API alone would create it disabled.)
+  return { ...attributes(args), enabled: args.enabled ?? true, url };
 }
 
 function attributes(args: PushMirrorsArgs): RemoteMirrorInput {
@@ -142,6 +154,14 @@ function attributes(args: PushMirrorsArgs): RemoteMirrorInput {
   if (args.mirrorBranchRegex != null) input.mirrorBranchRegex = args.mirrorBranchRegex;
   if (args.authMethod != null) input.authMethod = args.authMethod;
   return input;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function requireProject(project: string | undefined): string {

@@ -9,7 +9,7 @@ export function pushMirrorsBuilder<T>(yargs: Argv<T>) {
       alias: "c",
       type: "string",
       describe:
-        "Config file: its gitlab: settings, and push_mirrors: for apply (default for apply: mirrors.yml)",
+        "Config file: its gitlab: settings, and push_mirrors: for apply (default: mirrors.yml; optional except for apply)",
     })
     .option("gitlab-url", {
       type: "string",
@@ -23,7 +23,10 @@ export function pushMirrorsBuilder<T>(yargs: Argv<T>) {
       type: "string",
       describe: "NAME of the variable holding the mirror's password/token (create)",
     })
-    .option("enabled", { type: "boolean", describe: "Mirror enabled (--no-enabled to disable)" })
+    .option("enabled", {
+      type: "boolean",
+      describe: "Mirror enabled (create: default true, as apply; --no-enabled to disable)",
+    })
     .option("only-protected-branches", { type: "boolean", describe: "Push protected branches only" })
     .option("keep-divergent-refs", { type: "boolean", describe: "Skip refs that diverged on the mirror" })
     .option("mirror-branch-regex", {

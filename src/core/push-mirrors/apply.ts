@@ -35,6 +35,11 @@ export interface ApplyResult {
   /** Projects whose mirrors could not even be listed. */
   failures: ProjectFailure[];
   changes: number;
+  /**
+   * On a dry run: the credentials the real run will need and this environment lacks, as the
+   * errors the real run would stop with.
+   */
+  warnings: ToolError[];
 }
 
 const DEFAULT_USERNAME = "oauth2";
@@ -49,35 +54,58 @@ export async function applyPushMirrors(
   for (const decl of config.pushMirrors) {
     byProject.set(decl.project, [...(byProject.get(decl.project) ?? []), decl]);
   }
-  // Fail before touching anything when a credential a create would need is missing. A dry run
-  // needs none: merge request pipelines, where the component dry-runs, do not see protected
-  // variables.
-  if (options.dryRun !== true) {
-    for (const decl of config.pushMirrors) if (decl.token != null) credentialsOf(decl, context);
+  // Every credential variable the config names is checked before anything is read or changed.
+  // A dry run cannot stop on them (merge request pipelines, where the component dry-runs, do not
+  // see protected variables), so it warns, in the words the real run would stop with.
+  const missing = config.pushMirrors.flatMap((decl) => missingCredential(decl, context));
+  if (options.dryRun !== true && missing.length > 0) throw oneError(missing);
+
+  const planned: PushMirrorAction[] = [];
+  const failures: ProjectFailure[] = [];
+  for (const [project, declared] of byProject) {
+    try {
+      planned.push(...planPushMirrors(project, declared, await port.listRemoteMirrors(project), options));
+    } catch (error) {
+      failures.push({ project, error: asToolError(error) });
+    }
   }
 
   const outcomes: ApplyOutcome[] = [];
-  const failures: ProjectFailure[] = [];
-  for (const [project, declared] of byProject) {
-    let actions: PushMirrorAction[];
-    try {
-      actions = planPushMirrors(project, declared, await port.listRemoteMirrors(project), options);
-    } catch (error) {
-      failures.push({ project, error: asToolError(error) });
-      continue;
-    }
-    for (const action of actions) {
-      if (!isChange(action)) outcomes.push({ action, status: "skipped" });
-      else if (options.dryRun === true) outcomes.push({ action, status: "planned" });
-      else outcomes.push(await execute(action, port, context));
-    }
+  for (const action of planned) {
+    if (!isChange(action)) outcomes.push({ action, status: "skipped" });
+    else if (options.dryRun === true) outcomes.push({ action, status: "planned" });
+    else outcomes.push(await execute(action, port, context));
   }
   return {
     dryRun: options.dryRun === true,
     outcomes,
     failures,
     changes: outcomes.filter((o) => isChange(o.action)).length,
+    warnings: options.dryRun === true ? missing : [],
   };
+}
+
+/** The error the real run stops with when the variable a declaration names is not set. */
+function missingCredential(
+  decl: PushMirrorDecl,
+  context: { env: Env; redactor?: Redactor | undefined },
+): ToolError[] {
+  if (decl.token == null) return [];
+  try {
+    credentialsOf(decl, context);
+    return [];
+  } catch (error) {
+    return [asToolError(error)];
+  }
+}
+
+function oneError(errors: readonly ToolError[]): ToolError {
+  const [first] = errors;
+  if (errors.length === 1 && first != null) return first;
+  return new ToolError("EPUSHMIRRORTOKEN", errors.map((e) => e.message).join("; "), {
+    fix: "Add a masked CI/CD variable for each, holding the token the mirror pushes with.",
+    exitCode: first?.exitCode ?? 2,
+  });
 }
 
 async function execute(

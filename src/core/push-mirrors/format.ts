@@ -2,6 +2,7 @@
 import { scrubMirrorUrl } from "../../gitlab/mirror-url.ts";
 import type { RemoteMirror } from "../../gitlab/port.ts";
 import type { ApplyResult, ApplyOutcome } from "./apply.ts";
+import type { PushMirrorAction } from "./plan.ts";
 
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -61,6 +62,18 @@ export function formatApply(result: ApplyResult): string {
   ]);
   const lines: string[] = [];
   if (rows.length > 0) lines.push(formatTable(["PROJECT", "ACTION", "MIRROR", "URL", "DETAIL"], rows));
+  const deletions = result.outcomes.filter((o) => deletes(o.action));
+  if (deletions.length > 0) {
+    const verb = result.dryRun ? "would delete" : "deletes";
+    lines.push(`${verb} ${deletions.length} push mirror${deletions.length === 1 ? "" : "s"}:`);
+    for (const o of deletions) {
+      if (o.action.kind !== "delete" && o.action.kind !== "replace") continue;
+      const { existing } = o.action;
+      lines.push(
+        `  ${o.action.project} mirror ${existing.id} ${scrubMirrorUrl(existing.url)}: ${whyDeleted(o.action)}`,
+      );
+    }
+  }
   for (const failure of result.failures) {
     lines.push(`${failure.project}: error ${failure.error.code}: ${failure.error.message}`);
   }
@@ -83,9 +96,11 @@ export function applyJson(result: ApplyResult): unknown {
       newMirrorId: o.newMirrorId ?? null,
       url: scrubMirrorUrl(urlOf(o)),
       changes: o.action.kind === "update" ? o.action.changes : [],
-      reason: o.action.kind === "replace" ? o.action.reason : null,
+      reason: o.action.kind === "replace" || o.action.kind === "delete" ? o.action.reason : null,
+      deletes: deletes(o.action) && "existing" in o.action ? o.action.existing.id : null,
       error: o.error == null ? null : { code: o.error.code, message: o.error.message },
     })),
+    warnings: result.warnings.map((w) => ({ code: w.code, message: w.message, fix: w.fix ?? null })),
     failures: result.failures.map((f) => ({
       project: f.project,
       code: f.error.code,
@@ -100,7 +115,28 @@ function mirrorIdOf(o: ApplyOutcome): string {
 }
 
 function urlOf(o: ApplyOutcome): string {
-  return "declared" in o.action ? o.action.declared.url : o.action.existing.url;
+  const { action } = o;
+  if (action.kind === "delete" || action.kind === "undeclared") return action.existing.url;
+  return action.declared.url;
+}
+
+function deletes(action: PushMirrorAction): boolean {
+  return action.kind === "delete" || action.kind === "replace";
+}
+
+/** Why a mirror is deleted, in the words the plan prints next to it. */
+function whyDeleted(action: PushMirrorAction): string {
+  if (action.kind === "delete") {
+    return action.reason === "replaced"
+      ? `replaced by ${scrubMirrorUrl(action.declared?.url ?? "")} (its \`replaces:\`)`
+      : "not in push_mirrors, and --prune was given";
+  }
+  if (action.kind === "replace") {
+    return action.reason === "url-changed"
+      ? `replaced by ${scrubMirrorUrl(action.declared.url)} (its \`replaces:\`): GitLab cannot edit a mirror's URL, so it is deleted and created again`
+      : "created again with the current token (--rotate-credentials)";
+  }
+  return "";
 }
 
 function detailOf(o: ApplyOutcome): string {
@@ -111,12 +147,12 @@ function detailOf(o: ApplyOutcome): string {
   } else if (action.kind === "replace") {
     detail =
       action.reason === "url-changed"
-        ? `URL changed from ${scrubMirrorUrl(action.existing.url)}; GitLab cannot edit a mirror's URL, so it is deleted and created again`
+        ? `replaces ${scrubMirrorUrl(action.existing.url)}; GitLab cannot edit a mirror's URL, so it is deleted and created again`
         : "delete and create again with the current token";
   } else if (action.kind === "undeclared") {
-    detail = "not in the config (--prune deletes it)";
+    detail = "not in push_mirrors: kept (--prune deletes it)";
   } else if (action.kind === "delete") {
-    detail = "not in the config";
+    detail = whyDeleted(action);
   }
   if (o.status === "failed" && o.error != null) detail = `FAILED ${o.error.code}: ${o.error.message}`;
   return detail;

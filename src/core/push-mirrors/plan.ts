@@ -31,7 +31,15 @@ export type PushMirrorAction =
       existing: RemoteMirror;
       reason: "url-changed" | "rotate-credentials";
     }
-  | { kind: "delete"; project: string; existing: RemoteMirror }
+  | {
+      kind: "delete";
+      project: string;
+      existing: RemoteMirror;
+      /** `undeclared`: not in the config, and --prune; `replaced`: a declaration's `replaces:`. */
+      reason: "undeclared" | "replaced";
+      /** For `replaced`: the declaration that replaces it. */
+      declared?: PushMirrorDecl | undefined;
+    }
   | { kind: "unchanged"; project: string; declared: PushMirrorDecl; existing: RemoteMirror }
   | { kind: "undeclared"; project: string; existing: RemoteMirror };
 
@@ -85,24 +93,35 @@ export function planPushMirrors(
         : { kind: "update", project, declared: decl, existing: match, changes },
     );
   }
-  // GitLab cannot change a mirror's URL. One new declaration and one leftover mirror on the same
-  // scheme and host read as "the URL was edited": the old mirror is replaced. Anything less
-  // clear-cut stays a create plus an undeclared mirror, so a hand-made mirror is never deleted
-  // without --prune.
-  const leftovers = [...unmatchedExisting];
-  if (unmatchedDeclared.length === 1 && leftovers.length === 1) {
-    const [decl] = unmatchedDeclared;
-    const [old] = leftovers;
-    if (decl != null && old != null && origin(decl.url) === origin(old.url)) {
-      actions.push({ kind: "replace", project, declared: decl, existing: old, reason: "url-changed" });
-      return actions;
-    }
+  // GitLab cannot change a mirror's URL, and a guess must never delete: an existing mirror is
+  // replaced only when a declaration names its URL in `replaces:`. Anything else is a create,
+  // plus an undeclared mirror that only --prune deletes.
+  const takeReplaced = (decl: PushMirrorDecl): RemoteMirror | undefined => {
+    if (decl.replaces == null) return undefined;
+    const key = mirrorUrlKey(decl.replaces);
+    const old = [...unmatchedExisting].find((m) => mirrorUrlKey(m.url) === key);
+    if (old != null) unmatchedExisting.delete(old);
+    return old;
+  };
+  for (const decl of unmatchedDeclared) {
+    const old = takeReplaced(decl);
+    actions.push(
+      old == null
+        ? { kind: "create", project, declared: decl }
+        : { kind: "replace", project, declared: decl, existing: old, reason: "url-changed" },
+    );
   }
-  for (const decl of unmatchedDeclared) actions.push({ kind: "create", project, declared: decl });
-  for (const old of leftovers) {
+  // The new mirror already exists (an earlier apply created it) and the old one is still there.
+  for (const decl of declared) {
+    if (unmatchedDeclared.includes(decl)) continue;
+    const old = takeReplaced(decl);
+    if (old != null)
+      actions.push({ kind: "delete", project, existing: old, reason: "replaced", declared: decl });
+  }
+  for (const old of unmatchedExisting) {
     actions.push(
       options.prune === true
-        ? { kind: "delete", project, existing: old }
+        ? { kind: "delete", project, existing: old, reason: "undeclared" }
         : { kind: "undeclared", project, existing: old },
     );
   }
@@ -122,13 +141,4 @@ export function driftOf(decl: PushMirrorDecl, existing: RemoteMirror): FieldChan
 /** Whether an action changes anything on GitLab. */
 export function isChange(action: PushMirrorAction): boolean {
   return action.kind !== "unchanged" && action.kind !== "undeclared";
-}
-
-function origin(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host.toLowerCase()}`;
-  } catch {
-    return url;
-  }
 }
