@@ -141,6 +141,7 @@ describe("parseConfig: defaults and overrides", () => {
     expect(mirror?.divergence).toBe("overwrite");
     expect(mirror?.prune).toBe(true);
     expect(mirror?.maxDeletions).toEqual({ kind: "percent", value: 25 });
+    expect(mirror?.maxRewrites).toEqual({ kind: "percent", value: 50 });
     expect(mirror?.lfs).toBe("auto");
   });
 
@@ -152,13 +153,15 @@ describe("parseConfig: defaults and overrides", () => {
     ["max_deletions: 10", { maxDeletions: { kind: "count", value: 10 } }],
     ['max_deletions: "100%"', { maxDeletions: { kind: "percent", value: 100 } }],
     ["max_deletions: 12.5%", { maxDeletions: { kind: "percent", value: 12.5 } }],
+    ["max_rewrites: 0", { maxRewrites: { kind: "count", value: 0 } }],
+    ["max_rewrites: 10%", { maxRewrites: { kind: "percent", value: 10 } }],
     ["divergence: keep", { divergence: "keep" }],
     ["divergence: fail", { divergence: "fail" }],
     ["prune: false", { prune: false }],
   ])("a mirror's `%s` wins over defaults", (setting, expected) => {
     const text = yaml(
       "version: 1",
-      "defaults: { lfs: auto, max_deletions: 5, divergence: overwrite, prune: true }",
+      "defaults: { lfs: auto, max_deletions: 5, max_rewrites: 5, divergence: overwrite, prune: true }",
       "mirrors:",
       "  - name: a",
       "    source: https://example.com/a.git",
@@ -654,6 +657,46 @@ describe("parseConfig: each kind of problem, with its path and position", () => 
       'expected a count (e.g. `10`) or a percentage (e.g. `"25%"`)',
     ],
     [
+      "negative max_rewrites",
+      oneMirror(WITH_TARGET, "    max_rewrites: -3"),
+      "mirrors[0].max_rewrites",
+      6,
+      19,
+      "a count of forced updates must be a whole number, 0 or more",
+    ],
+    [
+      "max_rewrites neither count nor percentage",
+      oneMirror(WITH_TARGET, "    max_rewrites: half"),
+      "mirrors[0].max_rewrites",
+      6,
+      19,
+      'expected a count (e.g. `10`) or a percentage (e.g. `"25%"`)',
+    ],
+    [
+      "max_rewrites in defaults, fractional",
+      yaml(
+        "version: 1",
+        "defaults:",
+        "  target: { url: 'https://example.org/{name}.git' }",
+        "  max_rewrites: 1.5",
+        "mirrors:",
+        "  - name: a",
+        "    source: https://example.com/a.git",
+      ),
+      "defaults.max_rewrites",
+      4,
+      17,
+      "a count of forced updates must be a whole number",
+    ],
+    [
+      "max_rewrites percentage over 100",
+      oneMirror(WITH_TARGET, "    max_rewrites: 101%"),
+      "mirrors[0].max_rewrites",
+      6,
+      19,
+      "a percentage must be between 0% and 100%",
+    ],
+    [
       "lfs: on (a string in YAML 1.2)",
       oneMirror(WITH_TARGET, "    lfs: on"),
       "mirrors[0].lfs",
@@ -936,6 +979,18 @@ describe("parseConfig: warnings", () => {
     [
       "no deletion limit, but no prune",
       oneMirror(WITH_TARGET, "    max_deletions: 100%", "    prune: false"),
+      undefined,
+      undefined,
+    ],
+    [
+      "no rewrite limit with overwrite",
+      oneMirror(WITH_TARGET, "    max_rewrites: 100%"),
+      "mirrors[0].max_rewrites",
+      "`max_rewrites: 100%` lets one run rewrite the history of every ref of the target",
+    ],
+    [
+      "no rewrite limit, but keep",
+      oneMirror(WITH_TARGET, "    max_rewrites: 100%", "    divergence: keep"),
       undefined,
       undefined,
     ],

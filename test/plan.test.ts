@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { changes, planRefs, type PlanInput } from "../src/core/plan.ts";
-import { checkDeletions, deletionLimit } from "../src/core/deletion-guard.ts";
+import { checkGuards, refLimitCount, type GuardLimits } from "../src/core/damage-guard.ts";
 import { ToolError } from "../src/errors/tool-error.ts";
 
 const A = "a".repeat(40);
@@ -104,39 +104,89 @@ describe("planRefs", () => {
   });
 });
 
-describe("deletion guard", () => {
-  const deletes = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({ ref: `refs/heads/b${i}`, kind: "delete" as const, from: A }));
+describe("damage guards", () => {
+  const planned = (kind: "delete" | "force", n: number, prefix = "b") =>
+    Array.from({ length: n }, (_, i) => ({ ref: `refs/heads/${prefix}${i}`, kind, from: A, to: B }));
+  const deletes = (n: number) => planned("delete", n);
+  const forces = (n: number) => planned("force", n, "f");
+  const limits = (maxDeletions: number, maxRewrites: number): GuardLimits => ({
+    maxDeletions: { kind: "percent", value: maxDeletions },
+    maxRewrites: { kind: "percent", value: maxRewrites },
+  });
+  const none = { allowMassDelete: false, allowMassRewrite: false };
+  const thrown = (action: () => void): ToolError | undefined => {
+    try {
+      action();
+    } catch (caught) {
+      return caught as ToolError;
+    }
+    return undefined;
+  };
 
   it.each([
     [{ kind: "percent", value: 25 } as const, 100, 25],
     [{ kind: "percent", value: 25 } as const, 3, 1],
     [{ kind: "percent", value: 0 } as const, 10, 1],
+    [{ kind: "percent", value: 50 } as const, 7, 3],
     [{ kind: "count", value: 0 } as const, 10, 0],
     [{ kind: "count", value: 7 } as const, 3, 7],
-  ])("limit %o of %i refs allows %i deletions", (limit, refs, allowed) => {
-    expect(deletionLimit(limit, refs)).toBe(allowed);
+  ])("limit %o of %i refs allows %i", (limit, refs, allowed) => {
+    expect(refLimitCount(limit, refs)).toBe(allowed);
   });
 
-  it("refuses past the limit, naming the refs and the override", () => {
-    const error = (() => {
-      try {
-        checkDeletions(deletes(30), { kind: "percent", value: 25 }, 100, false);
-      } catch (caught) {
-        return caught;
-      }
-      return undefined;
-    })();
+  it("refuses deletions past the limit, naming the refs and the override", () => {
+    const error = thrown(() => checkGuards(deletes(30), limits(25, 50), 100, none));
 
     expect(error).toBeInstanceOf(ToolError);
-    expect((error as ToolError).code).toBe("EMASSDELETE");
-    expect((error as ToolError).message).toContain("refusing to delete 30 of 100 refs");
-    expect((error as ToolError).message).toContain("refs/heads/b0");
-    expect((error as ToolError).fix).toContain("--allow-mass-delete");
+    expect(error?.code).toBe("EMASSDELETE");
+    expect(error?.message).toContain("refusing to delete 30 of 100 refs");
+    expect(error?.message).toContain("refs/heads/b0");
+    expect(error?.fix).toContain("--allow-mass-delete");
   });
 
   it("lets the same deletions through with --allow-mass-delete, and at the limit", () => {
-    expect(() => checkDeletions(deletes(30), { kind: "percent", value: 25 }, 100, true)).not.toThrow();
-    expect(() => checkDeletions(deletes(25), { kind: "percent", value: 25 }, 100, false)).not.toThrow();
+    expect(() =>
+      checkGuards(deletes(30), limits(25, 50), 100, { ...none, allowMassDelete: true }),
+    ).not.toThrow();
+    expect(() => checkGuards(deletes(25), limits(25, 50), 100, none)).not.toThrow();
+  });
+
+  it("refuses forced updates past max_rewrites, naming the refs, the flag and the key", () => {
+    const error = thrown(() => checkGuards(forces(51), limits(25, 50), 100, none));
+
+    expect(error?.code).toBe("EMASSREWRITE");
+    expect(error?.message).toBe(
+      `refusing to force 51 of 100 refs on the target (max_rewrites: 50% allows 50): ${Array.from(
+        { length: 20 },
+        (_, i) => `refs/heads/f${i}`,
+      ).join(", ")} and 31 more`,
+    );
+    expect(error?.fix).toBe(
+      "Nothing was pushed. If the upstream really rewrote these refs, run again with --allow-mass-rewrite, or raise max_rewrites for this mirror.",
+    );
+  });
+
+  it("lets forced updates through at the limit or with --allow-mass-rewrite, which lifts no other guard", () => {
+    expect(() => checkGuards(forces(50), limits(25, 50), 100, none)).not.toThrow();
+    expect(() =>
+      checkGuards(forces(100), limits(25, 50), 100, { ...none, allowMassRewrite: true }),
+    ).not.toThrow();
+    const error = thrown(() =>
+      checkGuards([...forces(100), ...deletes(40)], limits(25, 50), 140, { ...none, allowMassRewrite: true }),
+    );
+    expect(error?.code).toBe("EMASSDELETE");
+  });
+
+  it("names every guard broken in one error", () => {
+    const error = thrown(() => checkGuards([...deletes(3), ...forces(4)], limits(25, 50), 7, none));
+
+    expect(error?.message).toContain(
+      "refusing to delete 3 of 7 refs on the target (max_deletions: 25% allows 1)",
+    );
+    expect(error?.message).toContain(
+      "refusing to force 4 of 7 refs on the target (max_rewrites: 50% allows 3)",
+    );
+    expect(error?.fix).toContain("--allow-mass-delete --allow-mass-rewrite");
+    expect(error?.fix).toContain("max_deletions and max_rewrites");
   });
 });

@@ -229,7 +229,10 @@ describe("sync", () => {
   it("pushes many new refs with one glob push, and forced ones in batches", async () => {
     const repos = await pair({ branches: 120, tags: 30, pullRefs: 0, mergeRequestRefs: 0 });
     const ws = await workspace();
-    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+    // 110 of 150 refs forced in one run is past the default max_rewrites (50%).
+    await ws.configure([
+      { name: repos.name, source: repos.source, target: repos.targetUrl, extra: ["max_rewrites: 110"] },
+    ]);
     const pushes = () => receivePacks(server(), `mirror/${repos.name}`);
     server().resetStats();
 

@@ -100,12 +100,16 @@ describe("divergence", () => {
   it("fail: any divergence fails the mirror before anything is pushed", async () => {
     const s = await diverged("fail");
 
-    const run = await s.ws.sync("--all");
+    const run = await s.ws.sync("--all", "--report", "r.json");
 
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("EDIVERGED");
     expect(run.stdout).toContain("refs/heads/dev");
     expect(await listRefs(s.target)).toEqual(s.before);
+    // Nothing was pushed, so the report says what would have happened, never "forced".
+    const outcomes = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs.map((ref) => ref.outcome);
+    expect(outcomes).toContain("would-force");
+    expect(outcomes).not.toContain("forced");
   });
 
   it("keep + prune: refs whose commits the upstream no longer has are kept, merged-and-deleted ones removed", async () => {
@@ -163,6 +167,87 @@ describe("deletion guard", () => {
 
     expect(allowed.code).toBe(0);
     expect(await listRefs(s.target)).toEqual(await listRefs(s.upstream));
+  });
+});
+
+describe("rewrite guard", () => {
+  /** Every branch and tag of the upstream moved to one new root commit with no files. */
+  async function rewriteEverything(upstream: string): Promise<string> {
+    const emptyTree = await git(["hash-object", "-t", "tree", "-w", "--stdin"], { cwd: upstream, input: "" });
+    const orphan = await git(["commit-tree", emptyTree, "-m", "nothing to see"], { cwd: upstream });
+    for (const ref of (await listRefs(upstream)).keys()) {
+      await git(["update-ref", ref, orphan], { cwd: upstream });
+    }
+    return orphan;
+  }
+
+  it("refuses when every branch and tag was rewritten, lists them, and pushes nothing", async () => {
+    const s = await mirrored();
+    await rewriteEverything(s.upstream);
+    const before = await listRefs(s.target);
+    server().resetStats();
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("EMASSREWRITE");
+    expect(run.stdout).toContain(`refusing to force ${before.size} of ${before.size} refs`);
+    expect(run.stdout).toContain("max_rewrites: 50% allows 3");
+    expect(run.stdout).toContain("--allow-mass-rewrite");
+    expect(await listRefs(s.target)).toEqual(before);
+    expect(receivePacks(server(), `mirror/${s.name}`)).toBe(0);
+    const mirror = (await report(s.ws.dir, "r.json")).mirrors[0]!;
+    expect(mirror.error?.code).toBe("EMASSREWRITE");
+    expect(mirror.error?.fix).toContain("max_rewrites");
+    expect(mirror.refs.map((ref) => [ref.ref, ref.outcome]).sort()).toEqual(
+      [...before.keys()].map((ref) => [ref, "would-force"]).sort(),
+    );
+  });
+
+  it("takes the override from the command line only, never from a CI_MIRROR_ variable", async () => {
+    const s = await mirrored();
+    await rewriteEverything(s.upstream);
+    const before = await listRefs(s.target);
+    const fromEnv = await workspace({ CI_MIRROR_ALLOW_MASS_REWRITE: "true" });
+    await fromEnv.configure([
+      {
+        name: s.name,
+        source: server().repoUrl(`up/${s.name}`),
+        target: server().repoUrl(`mirror/${s.name}`),
+      },
+    ]);
+
+    const refused = await fromEnv.sync("--all");
+
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("EMASSREWRITE");
+    expect(await listRefs(s.target)).toEqual(before);
+
+    const allowed = await s.ws.sync("--all", "--allow-mass-rewrite", "--report", "r.json");
+
+    expect(allowed.code).toBe(0);
+    expect(await listRefs(s.target)).toEqual(await listRefs(s.upstream));
+    expect((await report(s.ws.dir, "r.json")).mirrors[0]!.counts.forced).toBe(before.size);
+  });
+
+  it("lets as many forced updates through as max_rewrites allows, and refuses one more", async () => {
+    const s = await mirrored({ extra: ["max_rewrites: 2"] });
+    await forceBranch(s.upstream, "feature/a");
+    await forceBranch(s.upstream, "feature/b");
+
+    expect((await s.ws.sync("--all")).code).toBe(0);
+    expect(await listRefs(s.target)).toEqual(await listRefs(s.upstream));
+
+    for (const branch of ["feature/a", "feature/b", "fix/c"]) await forceBranch(s.upstream, branch);
+    const before = await listRefs(s.target);
+
+    const refused = await s.ws.sync("--all");
+
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      "refusing to force 3 of 7 refs on the target (max_rewrites: 2 allows 2)",
+    );
+    expect(await listRefs(s.target)).toEqual(before);
   });
 });
 

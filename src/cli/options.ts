@@ -38,6 +38,11 @@ export function withSyncOptions<T>(yargs: Argv<T>) {
         default: false,
         describe: "Allow deletions past max_deletions, or syncing an empty upstream",
       })
+      .option("allow-mass-rewrite", {
+        type: "boolean",
+        default: false,
+        describe: "Allow forced updates (rewritten branches, moved tags) past max_rewrites",
+      })
       .option("timeout", {
         type: "number",
         default: 60,

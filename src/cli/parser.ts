@@ -91,7 +91,13 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
  * world we were given: yargs' own `.env()` would read process.env behind our back. Only the
  * command's own options are taken, and the command line wins over them.
  */
-const NOT_FROM_ENV = new Set(["help", "version"]);
+const NOT_FROM_ENV = new Set([
+  "help",
+  "version",
+  // A damage guard's override is a decision made on the command line of a reviewed job, never
+  // by a pipeline or trigger variable.
+  "allow-mass-rewrite",
+]);
 
 function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
   // getOptions() is public yargs API that @types/yargs does not declare.

@@ -12,12 +12,12 @@ import type {
 import type {
   AuditSettings,
   CreateTarget,
-  DeletionLimit,
   Endpoint,
   GitLabSettings,
   LfsMode,
   MirrorConfig,
   PushMirrorDecl,
+  RefLimit,
   RefPattern,
 } from "./types.ts";
 
@@ -35,6 +35,9 @@ export const BUILT_IN_DEFAULTS = {
   divergence: "overwrite",
   prune: true,
   maxDeletions: "25%",
+  // Higher than max_deletions: rebasing feature branches is everyday work, while a rewrite of
+  // most of the refs at once is what a broken or hostile upstream looks like.
+  maxRewrites: "50%",
   lfs: "auto",
 } as const satisfies {
   branches: readonly string[];
@@ -43,6 +46,7 @@ export const BUILT_IN_DEFAULTS = {
   divergence: MirrorConfig["divergence"];
   prune: boolean;
   maxDeletions: string;
+  maxRewrites: string;
   lfs: string;
 };
 
@@ -127,9 +131,10 @@ export function draftMirror(
       },
       divergence: input.divergence ?? defaults?.divergence ?? BUILT_IN_DEFAULTS.divergence,
       prune: input.prune ?? defaults?.prune ?? BUILT_IN_DEFAULTS.prune,
-      maxDeletions: deletionLimit(
+      maxDeletions: refLimit(
         input.max_deletions ?? defaults?.max_deletions ?? BUILT_IN_DEFAULTS.maxDeletions,
       ),
+      maxRewrites: refLimit(input.max_rewrites ?? defaults?.max_rewrites ?? BUILT_IN_DEFAULTS.maxRewrites),
       lfs: lfsMode(input.lfs ?? defaults?.lfs ?? BUILT_IN_DEFAULTS.lfs),
       // The mirror's `create_target` replaces the shared one as a whole: `false` switches it off.
       createTarget: createTargetOf(input.create_target ?? defaults?.create_target),
@@ -216,7 +221,7 @@ function compileAll(sources: readonly string[]): RefPattern[] {
   return sources.map((source) => compilePattern(source));
 }
 
-function deletionLimit(written: number | string): DeletionLimit {
+function refLimit(written: number | string): RefLimit {
   if (typeof written === "number") return { kind: "count", value: written };
   return { kind: "percent", value: Number(written.trim().replace(/%$/, "")) };
 }

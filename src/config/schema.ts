@@ -108,23 +108,35 @@ const prune = z
 
 const PERCENT = /^(?<number>\d+(?:\.\d+)?)%$/;
 
-function maxDeletionsProblem(value: number | string): string | undefined {
-  if (typeof value === "number") {
-    return Number.isInteger(value) && value >= 0
-      ? undefined
-      : "a count of deletions must be a whole number, 0 or more";
-  }
-  const percent = PERCENT.exec(value.trim())?.groups?.["number"];
-  if (percent === undefined) return 'expected a count (e.g. `10`) or a percentage (e.g. `"25%"`)';
-  return Number(percent) <= 100 ? undefined : "a percentage must be between 0% and 100%";
+/** A limit on ref changes of one kind in one run: a count, or a percentage of the target's refs. */
+function refLimitProblem(counted: string): (value: number | string) => string | undefined {
+  return (value) => {
+    if (typeof value === "number") {
+      return Number.isInteger(value) && value >= 0
+        ? undefined
+        : `a count of ${counted} must be a whole number, 0 or more`;
+    }
+    const percent = PERCENT.exec(value.trim())?.groups?.["number"];
+    if (percent === undefined) return 'expected a count (e.g. `10`) or a percentage (e.g. `"25%"`)';
+    return Number(percent) <= 100 ? undefined : "a percentage must be between 0% and 100%";
+  };
 }
 
-const maxDeletions = z
-  .union([z.number(), z.string()], {
-    error: expected('a count (e.g. `10`) or a percentage (e.g. `"25%"`)'),
-  })
-  .superRefine(checkedBy(maxDeletionsProblem))
-  .describe("Most refs one run may delete from the target: a count or a percentage of its refs.");
+function refLimit(counted: string) {
+  return z
+    .union([z.number(), z.string()], {
+      error: expected('a count (e.g. `10`) or a percentage (e.g. `"25%"`)'),
+    })
+    .superRefine(checkedBy(refLimitProblem(counted)));
+}
+
+const maxDeletions = refLimit("deletions").describe(
+  "Most refs one run may delete from the target: a count or a percentage of its refs.",
+);
+
+const maxRewrites = refLimit("forced updates").describe(
+  "Most refs one run may force (rewritten history, moved tags) on the target: a count or a percentage of its refs.",
+);
 
 const lfs = z
   .union([z.boolean(), z.literal("auto")], { error: "expected `auto`, `true` or `false`" })
@@ -167,6 +179,7 @@ const inheritable = {
   divergence: divergence.optional(),
   prune: prune.optional(),
   max_deletions: maxDeletions.optional(),
+  max_rewrites: maxRewrites.optional(),
   lfs: lfs.optional(),
   create_target: createTarget.optional(),
 };

@@ -22,7 +22,8 @@ export interface RefRules {
   exclude: RefPattern[];
 }
 
-export type DeletionLimit = { kind: "count"; value: number } | { kind: "percent"; value: number };
+/** `max_deletions`, `max_rewrites`: a count of refs, or a percentage of the target's managed refs. */
+export type RefLimit = { kind: "count"; value: number } | { kind: "percent"; value: number };
 
 export interface Endpoint {
   /** Normalised URL: scp-style `git@host:path` becomes `ssh://git@host/path`. Never holds credentials. */
@@ -44,7 +45,9 @@ export interface MirrorConfig {
   refs: RefRules;
   divergence: DivergencePolicy;
   prune: boolean;
-  maxDeletions: DeletionLimit;
+  maxDeletions: RefLimit;
+  /** Forced updates (rewritten branches, moved tags) allowed in one run. */
+  maxRewrites: RefLimit;
   lfs: LfsMode;
   /**
    * `create_target`: create the target project in its group through the GitLab API when it does

@@ -16,6 +16,7 @@ export function collectWarnings(
     ...draft.mirrors.flatMap((mirror) => [
       ...tokenOverPlainHttp(mirror),
       ...unlimitedDestruction(mirror),
+      ...unlimitedRewrites(mirror),
       ...credentialsThatAreIgnored(mirror),
     ]),
     ...draft.pushMirrors.flatMap((pushMirror) => [
@@ -143,6 +144,23 @@ function unlimitedDestruction(draft: MirrorDraft): PathIssue[] {
       path,
       message:
         "with `divergence: overwrite` and `prune: true`, `max_deletions: 100%` lets one run delete every ref of the target; a lower limit stops a broken source from wiping the mirror",
+    },
+  ];
+}
+
+/** Overwrite and no rewrite limit: one broken source run can replace the history of every ref. */
+function unlimitedRewrites(draft: MirrorDraft): PathIssue[] {
+  const { divergence, maxRewrites } = draft.mirror;
+  if (divergence !== "overwrite" || maxRewrites.kind !== "percent" || maxRewrites.value < 100) return [];
+  const path: PathSegment[] =
+    draft.input.max_rewrites === undefined
+      ? ["defaults", "max_rewrites"]
+      : ["mirrors", draft.index, "max_rewrites"];
+  return [
+    {
+      path,
+      message:
+        "with `divergence: overwrite`, `max_rewrites: 100%` lets one run rewrite the history of every ref of the target; a lower limit stops a broken source from replacing the mirror",
     },
   ];
 }

@@ -9,6 +9,8 @@ export interface SyncSettings {
   cacheDir: string;
   dryRun: boolean;
   allowMassDelete: boolean;
+  /** Lifts `max_rewrites` for this run; from the command line only. */
+  allowMassRewrite: boolean;
   /** Refs per `git push`; the default branch always goes alone, first. */
   batchSize: number;
   networkTimeoutMs: number;

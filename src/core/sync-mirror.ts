@@ -6,7 +6,7 @@ import { hardenedGitEnv } from "../git/environment.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";
-import { checkDeletions, emptyUpstreamError } from "./deletion-guard.ts";
+import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
 import { changes, planRefs } from "./plan.ts";
@@ -152,8 +152,10 @@ async function run(
       ? await refsContainedInUpstream(git.cache, upstream, target)
       : new Set(),
   });
+  // A refused plan is reported as what would have happened: nothing was pushed.
+  const refusedPlan = () => plan.refs.map((ref) => plannedReport(ref, true));
   if (mirror.divergence === "fail" && plan.diverged.length > 0) {
-    report.refs = plan.refs.map((ref) => plannedReport(ref, false));
+    report.refs = refusedPlan();
     throw new ToolError(
       "EDIVERGED",
       `${plan.diverged.length} refs diverged: ${plan.diverged.slice(0, 10).join(", ")}`,
@@ -163,7 +165,12 @@ async function run(
     );
   }
   const toChange = changes(plan);
-  checkDeletions(toChange, mirror.maxDeletions, target.size, settings.allowMassDelete);
+  try {
+    checkGuards(toChange, mirror, target.size, settings);
+  } catch (error) {
+    report.refs = refusedPlan();
+    throw error;
+  }
 
   if (settings.dryRun) {
     report.refs = plan.refs.map((ref) => plannedReport(ref, true));

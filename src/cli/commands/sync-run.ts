@@ -40,6 +40,7 @@ export async function runSync(args: SyncArgs, world: CliWorld): Promise<0 | 1 | 
         cacheDir: args.cacheDir,
         dryRun: args.dryRun,
         allowMassDelete: args.allowMassDelete,
+        allowMassRewrite: args.allowMassRewrite,
         batchSize: Math.floor(args.batchSize),
         networkTimeoutMs: args.timeout * 60_000,
         retry: { attempts: Math.floor(args.retries), baseDelayMs: Math.max(0, args.retryDelay) },
