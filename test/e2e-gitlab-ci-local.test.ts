@@ -1,14 +1,16 @@
 /**
- * The components run end to end under gitlab-ci-local: a user project with only a mirrors.yml and
- * a `.gitlab-ci.yml` that includes `mirror` and `audit` with no inputs, mirroring repositories on
- * the sandbox git server and auditing push mirrors on the GitLab sandbox, with the built bundle as
- * the `ci-mirror` the jobs call.
+ * The README's Quick start, exactly as written (read from the README, placeholders filled in for
+ * the fixture project), run end to end under gitlab-ci-local: a user project with only a
+ * mirrors.yml and that `.gitlab-ci.yml`, mirroring repositories on the sandbox git server and
+ * auditing push mirrors on the GitLab sandbox, with the built bundle as the `ci-mirror` the jobs
+ * call.
  *
  * gitlab-ci-local runs the dynamic child pipeline but ignores `strategy: depend`, so a failing sync
  * never fails its pipeline run; every failure check therefore also runs the generated child YAML
- * directly with `--file`, whose exit code is the child's.
+ * directly with `--file`, whose exit code is the child's. That the trigger job then fails the
+ * parent is GitLab's documented `strategy: depend`, verified from the docs only.
  */
-import { copyFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -23,7 +25,9 @@ import {
   ciMirrorBinDir,
   createFixtureProject,
   ensureBundle,
+  fillPlaceholders,
   readArtifact,
+  readmeBlocks,
   runGitlabCiLocal,
 } from "./helpers/gitlab-ci-local.ts";
 import type { FixtureProject, PipelineOptions, PipelineRun } from "./helpers/gitlab-ci-local.ts";
@@ -31,16 +35,9 @@ import type { FixtureProject, PipelineOptions, PipelineRun } from "./helpers/git
 const UPSTREAM_TOKEN = "e2e-upstream-2c7d90aa";
 const TARGET_TOKEN = "e2e-target-5be13f07";
 const BETA_TARGET_TOKEN = "e2e-target-beta-91e0c4d2";
+const BETA_UPSTREAM_TOKEN = "e2e-upstream-beta-3f6a81c9";
 const MIRRORS = ["alpha", "beta"] as const;
 const AUDITED = "fleet/app";
-
-/** Exactly what a user writes: the two components, no inputs, no `stages:`. */
-const USER_PIPELINE = [
-  "include:",
-  "  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/mirror@$CI_COMMIT_SHA",
-  "  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/audit@$CI_COMMIT_SHA",
-  "",
-].join("\n");
 
 const HOUR = 3_600_000;
 
@@ -69,12 +66,12 @@ function mirrorsYml(): string {
     "mirrors:",
   ];
   for (const name of MIRRORS) {
+    // beta's own token variables let one run break exactly one mirror's upstream or target.
     lines.push(
       `  - name: ${name}`,
       `    source: ${server.repoUrl(repoName("up", name))}`,
-      "    source_token: UPSTREAM_TOKEN",
+      `    source_token: ${name === "beta" ? "BETA_UPSTREAM_TOKEN" : "UPSTREAM_TOKEN"}`,
     );
-    // beta's own token variable lets one run break exactly one mirror.
     const token = name === "beta" ? ", token: BETA_TARGET_TOKEN" : "";
     lines.push(`    target: { url: ${server.repoUrl(repoName("target", name))}${token} }`);
   }
@@ -87,6 +84,7 @@ function variables(overrides: Record<string, string> = {}): Record<string, strin
     UPSTREAM_TOKEN,
     TARGET_TOKEN,
     BETA_TARGET_TOKEN,
+    BETA_UPSTREAM_TOKEN,
     AUDIT_TOKEN: auditToken,
     ...overrides,
   };
@@ -135,7 +133,12 @@ beforeAll(async () => {
   const bundle = await ensureBundle();
   bin = await ciMirrorBinDir(bundle);
   server = await startGitServer({
-    tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write", [BETA_TARGET_TOKEN]: "write" },
+    tokens: {
+      [UPSTREAM_TOKEN]: "read",
+      [BETA_UPSTREAM_TOKEN]: "read",
+      [TARGET_TOKEN]: "write",
+      [BETA_TARGET_TOKEN]: "write",
+    },
   });
   for (const [i, name] of MIRRORS.entries()) {
     const upstream = await server.createRepo(repoName("up", name), { flavor: "github" });
@@ -153,7 +156,10 @@ beforeAll(async () => {
     lastSuccessfulUpdateAt: new Date(Date.now() - HOUR),
     lastUpdateStartedAt: new Date(Date.now() - HOUR),
   });
-  project = await createFixtureProject({ ".gitlab-ci.yml": USER_PIPELINE, "mirrors.yml": mirrorsYml() });
+  project = await createFixtureProject({ ".gitlab-ci.yml": "", "mirrors.yml": mirrorsYml() });
+  // The Quick start as the README shows it; gitlab-ci-local reads the working tree's file.
+  const [quickStart = ""] = await readmeBlocks("### Quick start");
+  await writeFile(join(project.dir, ".gitlab-ci.yml"), fillPlaceholders(quickStart, project));
 }, 60_000);
 
 afterAll(async () => {
@@ -163,7 +169,7 @@ afterAll(async () => {
   await bin?.remove();
 });
 
-describe("the components under gitlab-ci-local", { timeout: 120_000 }, () => {
+describe("the README's Quick start under gitlab-ci-local", { timeout: 120_000 }, () => {
   it("plans, syncs every mirror in the child matrix, and audits, all green", async () => {
     const run = await runGitlabCiLocal(project.dir, pipeline());
 
@@ -216,30 +222,34 @@ describe("the components under gitlab-ci-local", { timeout: 120_000 }, () => {
     }
   });
 
-  it("fails the child when one mirror cannot push, and the pipeline shows it", async () => {
-    await commitOnBranch(server.repoPath(repoName("up", "beta")), "main", { "beta.txt": "beta\n" });
-    const broken = { BETA_TARGET_TOKEN: "not-a-valid-token" };
-
-    const direct = await runChild(broken);
-    expect(direct.code, direct.output).not.toBe(0);
-    expect(direct.output).toMatch(/FAIL\s+mirror-sync-1: \[beta\]/);
-    expect(direct.output).toMatch(/PASS\s+mirror-sync-1: \[alpha\]/);
-
-    // gitlab-ci-local ignores `strategy: depend`, so the parent run's exit code says nothing here.
-    const whole = await runGitlabCiLocal(project.dir, pipeline(broken));
-    expect(whole.output).toMatch(/FAIL\s+mirror-sync-1: \[beta\]/);
-  });
-
-  it("fails the audit job when a push mirror failed", async () => {
+  it("a broken push mirror and a broken upstream: the healthy mirror is synced, the broken one's job and the audit fail, the pipeline is red", async () => {
+    const alphaTip = await commitOnBranch(server.repoPath(repoName("up", "alpha")), "main", {
+      "alpha.txt": "alpha\n",
+    });
+    const betaTip = await commitOnBranch(server.repoPath(repoName("up", "beta")), "main", {
+      "beta.txt": "beta\n",
+    });
     gitlab.setMirrorState(AUDITED, mirrorId, {
       updateStatus: "failed",
       lastError: "remote: HTTP Basic: Access denied",
     });
 
-    const run = await runGitlabCiLocal(project.dir, pipeline());
+    const run = await runGitlabCiLocal(project.dir, pipeline({ BETA_UPSTREAM_TOKEN: "not-a-valid-token" }));
 
-    expect(run.code, run.output).toBe(1);
+    // The audit fails in `test`, and the mirrors in `deploy` run all the same.
     expect(run.output).toMatch(/FAIL\s+mirror-audit/);
+    expect(run.output).toMatch(/PASS\s+mirror-plan/);
+    // Child jobs are reported with or without their trigger job's name in front.
+    expect(run.output).toMatch(/PASS\s+(\[mirror-sync\] -> )?mirror-sync-1: \[alpha\]/);
+    expect(run.output).toMatch(/FAIL\s+(\[mirror-sync\] -> )?mirror-sync-1: \[beta\]/);
+    expect(run.code, run.output).toBe(1);
+    expect((await listRefs(server.repoPath(repoName("target", "alpha")))).get("refs/heads/main")).toBe(
+      alphaTip,
+    );
+    await expectMirrored("alpha");
+    expect((await listRefs(server.repoPath(repoName("target", "beta")))).get("refs/heads/main")).not.toBe(
+      betaTip,
+    );
     const junit = await readArtifact(project.dir, "mirror-audit", "reports/audit.xml");
     expect(junit).toContain("<failure");
     expect(junit).toContain("Access denied");
@@ -247,5 +257,12 @@ describe("the components under gitlab-ci-local", { timeout: 120_000 }, () => {
       await readArtifact(project.dir, "mirror-audit", "reports/audit.json"),
     ) as unknown;
     expect(report).toMatchObject({ counts: { fail: 1 }, projects: [{ project: AUDITED, verdict: "fail" }] });
+
+    // The child's own exit code (what `strategy: depend` hands to the trigger job), this time
+    // with beta's target refusing the push.
+    const child = await runChild({ BETA_TARGET_TOKEN: "not-a-valid-token" });
+    expect(child.code, child.output).not.toBe(0);
+    expect(child.output).toMatch(/FAIL\s+mirror-sync-1: \[beta\]/);
+    expect(child.output).toMatch(/PASS\s+mirror-sync-1: \[alpha\]/);
   });
 });

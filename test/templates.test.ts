@@ -72,6 +72,20 @@ describe.each(COMPONENTS)("templates/%s.yml", (component) => {
     expect(inputs.image?.default).toBe(DEFAULT_IMAGE);
   });
 
+  it("starts every job from `needs`, never from earlier stages, so no other component's failure can stop it", async () => {
+    const [, body] = await templateDocuments(component);
+    const inputs = await readInputs(component);
+    for (const values of [defaults(inputs), flipped(inputs)]) {
+      const jobs = interpolate(body, values) as Record<string, { needs?: unknown }>;
+      const own = Object.keys(jobs);
+      for (const [name, job] of Object.entries(jobs)) {
+        expect(Array.isArray(job.needs), `${name} has needs`).toBe(true);
+        for (const need of job.needs as unknown[])
+          expect(own, `${name} needs ${String(need)}`).toContain(need);
+      }
+    }
+  });
+
   it("adds jobs only, named from inputs", async () => {
     const [, body] = await templateDocuments(component);
     for (const key of Object.keys(body)) {

@@ -146,3 +146,49 @@ export function artifactsDir(dir: string, job: string): string {
 export async function readArtifact(dir: string, job: string, file: string): Promise<string> {
   return readFile(join(artifactsDir(dir, job), file), "utf8");
 }
+
+/**
+ * The fenced code blocks of one README section (from its heading to the next heading of the same
+ * or a higher level), in order, so a test runs exactly what the README tells people to write.
+ */
+export async function readmeBlocks(heading: string, language = "yaml"): Promise<string[]> {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const lines = readme.split("\n");
+  const start = lines.findIndex((line) => line.trim() === heading);
+  if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
+  const level = /^#+/.exec(heading)?.[0].length ?? 1;
+  const blocks: string[] = [];
+  let open: string[] | undefined;
+  for (const line of lines.slice(start + 1)) {
+    const headingLevel = /^(#+) /.exec(line)?.[1]?.length;
+    if (open == null && headingLevel != null && headingLevel <= level) break;
+    if (open == null && line.trim() === `\`\`\`${language}`) open = [];
+    else if (open != null && line.trim() === "```") {
+      blocks.push(`${open.join("\n")}\n`);
+      open = undefined;
+    } else if (open != null) open.push(line);
+  }
+  if (blocks.length === 0) throw new Error(`README.md section "${heading}" has no ${language} block`);
+  return blocks;
+}
+
+/**
+ * A README snippet with its placeholders filled in for the fixture project: `<group>` is the
+ * fixture's group (so `<group>/ci-mirror` is the fixture itself) and `<version>` the commit
+ * under test, which is how gitlab-ci-local resolves a component from the working tree.
+ */
+export function fillPlaceholders(
+  snippet: string,
+  project: FixtureProject,
+  extra: Record<string, string> = {},
+): string {
+  const values: Record<string, string> = {
+    group: FIXTURE_PROJECT.split("/")[0] ?? "",
+    version: project.sha,
+    ...extra,
+  };
+  const filled = snippet.replace(/<([a-z_-]+)>/g, (match, name: string) => values[name] ?? match);
+  const left = /<[a-z_-]+>/.exec(filled);
+  if (left != null) throw new Error(`README snippet has a placeholder the test does not fill: ${left[0]}`);
+  return filled;
+}
