@@ -18,7 +18,7 @@ export interface SyncSettings {
 }
 
 export interface SyncWorld {
-  /** The caller's environment: token variables are read from here, and git inherits it. */
+  /** The caller's environment: token variables are read from here; git gets an allow-listed part of it. */
   env: Env;
   redactor: Redactor;
   /** A progress line for this mirror's log (already redacted by the caller's output). */
@@ -30,6 +30,8 @@ export interface SyncWorld {
 export interface MirrorGit {
   /** Context for the mirror's bare cache repo. */
   cache: GitContext;
+  /** Context for remote verbs that need no repository (listing), in none. */
+  remote: GitContext;
   /** Credentialed env for talking to the upstream and to the target. */
   sourceEnv: Env;
   targetEnv: Env;

@@ -1,8 +1,8 @@
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { MirrorConfig } from "../config/types.ts";
-import { collectGarbage } from "../git/cache-repo.ts";
+import { cacheRepoContext, collectGarbage } from "../git/cache-repo.ts";
 import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
-import { hardenedGitEnv } from "../git/environment.ts";
+import { hardenedGitEnv, outsideAnyRepository } from "../git/environment.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";
@@ -46,18 +46,19 @@ export async function syncMirror(
   // git started ahead of need; it must end before the credentials it uses are disposed of.
   const background: Promise<unknown>[] = [];
   try {
-    // The cache dir usually sits inside the CI job's checkout: without a ceiling, git would find
-    // that project's repository above it and read its config (URL rewrites, headers) too. A
-    // ceiling is only obeyed above the working directory, hence the cache dir's parent.
-    const base = { ...hardenedGitEnv(world.env), GIT_CEILING_DIRECTORIES: dirname(settings.cacheDir) };
+    // No git process looks for a repository: remote verbs run in none, cache verbs name the
+    // cache (the cache dir sits inside the CI job's checkout, and is itself restored from the CI
+    // cache, so a repository found around it is not ours).
+    const base = hardenedGitEnv(world.env);
     const source = await endpointAuth(mirror.source, base, world);
     auths.push(source);
     const target = await endpointAuth(mirror.target, base, world);
     auths.push(target);
     const git: MirrorGit = {
-      cache: {
-        cwd: join(settings.cacheDir, `${mirror.name}.git`),
-        env: base,
+      cache: cacheRepoContext(join(settings.cacheDir, `${mirror.name}.git`), base, settings.networkTimeoutMs),
+      remote: {
+        cwd: settings.cacheDir,
+        env: outsideAnyRepository(base),
         networkTimeoutMs: settings.networkTimeoutMs,
       },
       sourceEnv: source.env,
@@ -99,7 +100,7 @@ async function run(
   ]);
   // The upstream's default branch is asked for only when the target is empty or missing.
   let upstreamHead: Promise<string | undefined> | undefined;
-  const upstreamDefault = () => (upstreamHead ??= defaultBranchOf(git, urls.source, settings, world));
+  const upstreamDefault = () => (upstreamHead ??= defaultBranchOf(git, urls.source, world));
   const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report, upstreamDefault));
   timings.listMs = elapsed(mark);
 

@@ -22,7 +22,7 @@ export async function targetHeadWarning(
 ): Promise<string | undefined> {
   let head: string | undefined;
   try {
-    head = await remoteDefaultBranch(git.cache, targetUrl, git.targetEnv);
+    head = await remoteDefaultBranch(git.remote, targetUrl, git.targetEnv);
   } catch (error) {
     world.log(`could not read the target's default branch (${errorText(error)})`);
     return undefined;

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { lines, runGit, type GitContext } from "./runner.ts";
-import type { Env } from "./environment.ts";
+import { outsideAnyRepository, type Env } from "./environment.ts";
 import type { RefMap } from "./ls-remote.ts";
 
 /**
@@ -18,6 +18,15 @@ const CACHE_CONFIG = [
   ["gc.autoDetach", "false"],
   ["core.logAllRefUpdates", "false"],
 ] as const;
+
+/**
+ * The context for git commands in the cache repository at `path`. `GIT_DIR` names it, so git
+ * never goes looking for a repository (a `.git` planted inside the cache, or a directory around
+ * it) and reads only the config ci-mirror wrote.
+ */
+export function cacheRepoContext(path: string, env: Env, networkTimeoutMs: number): GitContext {
+  return { cwd: path, env: { ...env, GIT_DIR: path }, networkTimeoutMs };
+}
 
 /** Whether the cache repository exists yet. Its directory is made either way: git needs a cwd. */
 export async function cacheRepoExists(ctx: GitContext): Promise<boolean> {
@@ -49,7 +58,8 @@ export async function cloneCacheRepo(
 ): Promise<RefMap> {
   // What a failed attempt left behind is ours to clear: the directory is not a repository.
   await rm(ctx.cwd, { recursive: true, force: true });
-  const parent = { ...ctx, cwd: dirname(ctx.cwd) };
+  // The clone works in no repository: the one it creates is named by its path.
+  const parent = { ...ctx, cwd: dirname(ctx.cwd), env: outsideAnyRepository(ctx.env) };
   await mkdir(parent.cwd, { recursive: true });
   // `clone -c` writes these into the new repository's config. The refspecs put every branch and
   // tag straight into the namespace, as packed refs: moving 800 refs there afterwards, as loose

@@ -1,23 +1,58 @@
 /**
- * The environment every git process gets: the caller's (so PATH, HOME and the http(s)_proxy /
- * no_proxy settings are honoured) minus variables that would point git at another repository,
- * plus settings that make git safe to drive from a program.
+ * The environment every git process gets. It is built from an allow-list, not from the job's
+ * environment minus a few names: a pipeline or trigger variable can set any variable, and git
+ * reads dozens that change where it sends traffic or what it runs (`GIT_CONFIG_*`,
+ * `GIT_SSH_COMMAND`, `GIT_EXEC_PATH`, `GIT_TEMPLATE_DIR`, `GIT_TRACE_*` to files, …). Nor does git
+ * see the variables that hold tokens: each endpoint's credentials are added, for the processes
+ * that talk to that endpoint only, by credentials.ts.
  */
 export type Env = Record<string, string | undefined>;
 
-// Any of these inherited from a CI job would make git operate on the wrong repository.
-const REPOSITORY_OVERRIDES = [
-  "GIT_DIR",
-  "GIT_WORK_TREE",
-  "GIT_INDEX_FILE",
-  "GIT_NAMESPACE",
-  "GIT_OBJECT_DIRECTORY",
+/**
+ * Taken from the job as they are: where programs and the home directory are (the image's own git
+ * config lives there), scratch space, and the proxy settings the README documents. libcurl reads
+ * `http_proxy` in lower case only; git-lfs also reads `HTTP_PROXY`.
+ */
+const INHERITED = [
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "http_proxy",
+  "HTTP_PROXY",
+  "https_proxy",
+  "HTTPS_PROXY",
+  "all_proxy",
+  "ALL_PROXY",
+  "no_proxy",
+  "NO_PROXY",
 ];
 
+/** Git may be told to read less config, never other config: these pass only with these values. */
+const ONLY_TO_READ_LESS: Readonly<Record<string, (value: string) => boolean>> = {
+  GIT_CONFIG_NOSYSTEM: () => true,
+  GIT_CONFIG_GLOBAL: (value) => value === "/dev/null",
+  GIT_CONFIG_SYSTEM: (value) => value === "/dev/null",
+};
+
+/**
+ * For a git process that must not work in any repository (listing a remote, cloning into a
+ * path). Without it git would look for a repository around its working directory, which for
+ * ci-mirror is inside the restored cache, and honour that repository's config (`url.*`,
+ * `http.proxy`). git treats a `GIT_DIR` that is not a repository as "no repository" for the
+ * commands that can run outside one. (Cache commands name the cache in `GIT_DIR` instead.)
+ */
+export function outsideAnyRepository(env: Env): Env {
+  return { ...env, GIT_DIR: "/dev/null" };
+}
+
 export function hardenedGitEnv(base: Env): Env {
-  const env: Env = { ...base };
-  for (const key of REPOSITORY_OVERRIDES) delete env[key];
-  return {
+  const env: Env = {};
+  for (const key of INHERITED) if (base[key] != null) env[key] = base[key];
+  for (const [key, allowed] of Object.entries(ONLY_TO_READ_LESS)) {
+    const value = base[key];
+    if (value != null && allowed(value)) env[key] = value;
+  }
+  const hardened: Env = {
     ...env,
     // git and libcurl messages are parsed (errors.ts, push porcelain reasons): keep them English.
     LC_ALL: "C",
@@ -29,14 +64,20 @@ export function hardenedGitEnv(base: Env): Env {
     SSH_ASKPASS: "true",
     // `ext::` and other transports can run commands; a config file must not be able to ask for them.
     GIT_ALLOW_PROTOCOL: "http:https:ssh:git:file",
-    GIT_SSH_COMMAND: base.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes",
+    GIT_SSH_COMMAND: "ssh -o BatchMode=yes",
+    // Replacement refs would make history questions (fast-forward? contained upstream?) answer
+    // about other commits than the ones pushed.
+    GIT_NO_REPLACE_OBJECTS: "1",
   };
+  // Command-scoped config outranks every config file, the cache's included: no hook runs, from
+  // the cache's hooks/ or from a core.hooksPath anywhere.
+  return withConfigEntries(hardened, [["core.hooksPath", "/dev/null"]]);
 }
 
 /**
  * Append `key=value` pairs to the command-scoped config (`GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`,
- * git >= 2.31). Existing entries from the caller are kept, so a runner's own settings survive.
- * Values set this way live in the process environment only: never in argv or `.git/config`.
+ * git >= 2.31), after the entries already there. Values set this way live in the process
+ * environment only: never in argv or `.git/config`.
  */
 export function withConfigEntries(env: Env, entries: ReadonlyArray<readonly [string, string]>): Env {
   const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
