@@ -18,6 +18,7 @@ import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
 import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
 import type { TempDir } from "./helpers/fixtures.ts";
 import {
@@ -220,6 +221,44 @@ describe("the README's Quick start under gitlab-ci-local", { timeout: 120_000 },
       expect(sync).toMatchObject({ ok: true, mirrors: [{ name, status: expected[name] }] });
       expect(await readArtifact(project.dir, job, `reports/${name}.xml`)).toContain("<testsuite");
     }
+  });
+
+  it("pipeline and trigger variables cannot steer the jobs: the image, before_script, config and audit thresholds come from inputs only", async () => {
+    gitlab.setMirrorState(AUDITED, mirrorId, {
+      updateStatus: "finished",
+      lastSuccessfulUpdateAt: new Date(Date.now() - HOUR),
+      lastUpdateStartedAt: new Date(Date.now() - HOUR),
+    });
+    // What a trigger-token holder could send as `variables[...]`: each overrides a job's YAML
+    // variable of the same name, and would run in every sync job, with the tokens.
+    const hostile = {
+      CI_MIRROR_IMAGE: "registry.example.net/hostile:1",
+      CI_MIRROR_BEFORE_SCRIPT: "touch hostile-before-script",
+      CI_MIRROR_CONFIG: "elsewhere.yml",
+      CI_MIRROR_MAX_AGE: "1m",
+      CI_MIRROR_STUCK_AFTER: "1s",
+    };
+
+    const run = await runGitlabCiLocal(project.dir, {
+      ...pipeline(hostile),
+      args: ["mirror-plan", "mirror-audit"],
+    });
+
+    expect(run.output).toMatch(/PASS\s+mirror-plan/);
+    expect(run.output).toMatch(/PASS\s+mirror-audit/);
+    expect(run.code, run.output).toBe(0);
+    const childText = await readArtifact(project.dir, "mirror-plan", "child.yml");
+    expect(childText).not.toContain("hostile");
+    const child = parse(childText) as Record<string, { image?: string; before_script?: unknown }>;
+    expect(child["mirror-sync-1"]?.image).toBe(DEFAULT_IMAGE);
+    expect(child["mirror-sync-1"]?.before_script).toBeUndefined();
+    const report = JSON.parse(
+      await readArtifact(project.dir, "mirror-audit", "reports/audit.json"),
+    ) as unknown;
+    expect(report).toMatchObject({
+      counts: { ok: 1, fail: 0 },
+      projects: [{ project: AUDITED, verdict: "ok" }],
+    });
   });
 
   it("a broken push mirror and a broken upstream: the healthy mirror is synced, the broken one's job and the audit fail, the pipeline is red", async () => {

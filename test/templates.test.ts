@@ -40,6 +40,9 @@ function flipped(inputs: Record<string, InputSpec>): InputValues {
       if (input.type === "number") return [name, 16];
       if (name === "stage") return [name, "mirrors"];
       if (name === "image") return [name, "node:20-bookworm"];
+      if (["timeout", "max_age", "stuck_after"].includes(name)) return [name, "3h 30m"];
+      if (name === "notify_webhook") return [name, "X_WEBHOOK_URL"];
+      if (name === "only") return [name, "tool, docs"];
       return [name, `x-${name}`];
     }),
   );
@@ -96,7 +99,7 @@ describe.each(COMPONENTS)("templates/%s.yml", (component) => {
 });
 
 describe("templates/mirror.yml", () => {
-  it("triggers the plan job's artifact, forwards pipeline variables and follows the child", async () => {
+  it("triggers the plan job's artifact, keeps pipeline variables out of the child and follows the child", async () => {
     const [, body] = await templateDocuments("mirror");
     const jobs = interpolate(body, defaults(await readInputs("mirror"))) as Record<
       string,
@@ -105,13 +108,57 @@ describe("templates/mirror.yml", () => {
     expect(jobs["mirror-sync"]?.trigger).toEqual({
       include: [{ artifact: "child.yml", job: "mirror-plan" }],
       strategy: "depend",
-      forward: { pipeline_variables: true, yaml_variables: true },
+      forward: { pipeline_variables: false, yaml_variables: true },
     });
     const script = jobs["mirror-plan"]?.script?.join("\n") ?? "";
     expect(script).toContain("ci-mirror plan");
     expect(script).toContain("--out child.yml");
-    expect(script).toContain('--only "${MIRROR_ONLY:-}"');
+    expect(script).toContain('--only "${MIRROR_ONLY:-$only}"');
     expect(script).toContain("--dry-run=false");
+  });
+});
+
+/**
+ * Shell variables a job script may read. Anything else could be set by a pipeline or trigger
+ * variable of the same name: MIRROR_ONLY is read by design (it only narrows a run) and
+ * CI_PIPELINE_SOURCE only ever turns push-mirrors into a dry run.
+ */
+const READ_BY_DESIGN = new Set(["MIRROR_ONLY", "CI_PIPELINE_SOURCE"]);
+
+describe.each(COMPONENTS)("templates/%s.yml and pipeline variables", (component) => {
+  it("sets no job or rule variables, and its scripts read only what they assigned themselves", async () => {
+    const [, body] = await templateDocuments(component);
+    const jobs = interpolate(body, defaults(await readInputs(component))) as Record<
+      string,
+      { variables?: unknown; rules?: { variables?: unknown }[]; before_script?: string[]; script?: string[] }
+    >;
+    for (const [name, job] of Object.entries(jobs)) {
+      expect(job.variables, `${name}: variables`).toBeUndefined();
+      for (const rule of job.rules ?? []) expect(rule.variables, `${name}: rule variables`).toBeUndefined();
+      const text = [...(job.before_script ?? []), ...(job.script ?? [])].join("\n");
+      const assigned = new Set(
+        [...text.matchAll(/\bread -r (\w+)|\b(\w+)=/g)].map((match) => match[1] ?? match[2] ?? ""),
+      );
+      for (const [, read] of text.matchAll(/\$\{?(\w+)/g)) {
+        expect(assigned.has(read ?? "") || READ_BY_DESIGN.has(read ?? ""), `${name} reads $${read}`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it("constrains its text inputs with a regex that the defaults and other values pass", async () => {
+    const inputs = await readInputs(component);
+    for (const [name, input] of Object.entries(inputs)) {
+      const regex = (input as { regex?: string }).regex;
+      if (input.type != null && input.type !== "string") continue;
+      if (["stage", "job_name"].includes(name)) continue;
+      expect(regex, `${name} has a regex`).toBeTruthy();
+      const pattern = new RegExp(regex ?? "");
+      expect(pattern.test(String(input.default)), `${name} default`).toBe(true);
+      expect(pattern.test(String(flipped(inputs)[name])), `${name} other value`).toBe(true);
+      expect(pattern.test("a\nb"), `${name} refuses a second line`).toBe(false);
+    }
   });
 });
 

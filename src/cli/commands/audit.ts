@@ -64,7 +64,8 @@ export async function runAudit(args: AuditArgs, world: CliWorld): Promise<0 | 1 
   }
   const { durationMs, durationProblem } = await import("../../config/duration.ts");
   const flagMs = (flag: string, value: string | undefined): number | undefined => {
-    if (value == null) return undefined;
+    // Empty is "not given": the audit component passes every input, an empty one included.
+    if (value == null || value === "") return undefined;
     const problem = durationProblem(value);
     if (problem != null) throw new UsageError(`${flag} ${value}: ${problem}`);
     return durationMs(value);
@@ -119,7 +120,7 @@ export async function runAudit(args: AuditArgs, world: CliWorld): Promise<0 | 1 
   }
   report.notifications = await notifyFailures(
     report,
-    { webhookVariable: args.notifyWebhook, email: args.notifyEmail },
+    { webhookVariable: args.notifyWebhook === "" ? undefined : args.notifyWebhook, email: args.notifyEmail },
     world.env,
     redactor,
   );
