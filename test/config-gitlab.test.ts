@@ -591,7 +591,7 @@ describe("parseConfig: each GitLab problem, with its path and position", () => {
       "push_mirrors[0].mirror_branch_regex",
       5,
       26,
-      "not a valid regular expression: Unterminated group",
+      "not valid RE2 syntax, which GitLab matches branch names with: missing )",
     ],
     [
       "empty branch regex",
@@ -778,6 +778,42 @@ describe("parseConfig: each GitLab problem, with its path and position", () => {
     ],
   ])("%s", (_case, text, path, line, column, message) => {
     expectOneIssue(text, { path, line, column }, message);
+  });
+
+  it.each([
+    ["a lookahead", "^(?=release)", "invalid perl operator: (?="],
+    ["a lookbehind", "(?<!wip/).*", "invalid perl operator: (?<!"],
+    ["a backreference", "^(a)\\\\1$", "invalid escape sequence: \\1"],
+    ["a possessive quantifier", "^main.*+", "bad repetition operator: *+"],
+  ])("refuses RE2-only syntax in `mirror_branch_regex`: %s", (_case, regex, message) => {
+    expectOneIssue(
+      onePushMirror(`    mirror_branch_regex: "${regex}"`),
+      { path: "push_mirrors[0].mirror_branch_regex", line: 5, column: 26 },
+      `not valid RE2 syntax, which GitLab matches branch names with: ${message}`,
+    );
+  });
+
+  it("accepts RE2 syntax that JavaScript lacks: `(?P<name>…)` and inline flags", () => {
+    const config = configOf(onePushMirror("    mirror_branch_regex: '(?i)^(?P<kind>release|hotfix)/'"));
+    expect(config.pushMirrors[0]?.mirrorBranchRegex).toBe("(?i)^(?P<kind>release|hotfix)/");
+  });
+
+  it.each([
+    ["over HTTPS", "https://gitlab.example.com/group/app.git"],
+    ["without .git", "https://gitlab.example.com/Group/App"],
+    ["over SSH", "ssh://git@gitlab.example.com/group/app.git"],
+  ])("refuses a push mirror to the project's own repository, %s", (_case, url) => {
+    const text = yaml(
+      "version: 1",
+      "gitlab: { url: https://gitlab.example.com }",
+      "push_mirrors:",
+      `  - { project: group/app, url: '${url}' }`,
+    );
+    expectOneIssue(
+      text,
+      { path: "push_mirrors[0].url", line: 4, column: 32 },
+      'this is the repository of `group/app` itself, which GitLab refuses ("You cannot mirror a repository to itself.")',
+    );
   });
 
   it("refuses a `replaces` that would delete a declared mirror, or replace one twice", () => {

@@ -6,12 +6,13 @@ import { Gitlab } from "@gitbeaker/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import type { GitServer } from "../src/sandbox/git-http-server.ts";
-import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import type { GitLabSandbox, ManualClock } from "../src/sandbox/gitlab/index.ts";
 
 const TARGET_TOKEN = "target-secret-token-123";
 
 let gl: GitLabSandbox;
+let clock: ManualClock;
 let target: GitServer;
 let scratch: string;
 let maintApi: string;
@@ -89,7 +90,8 @@ async function refsOf(url: string): Promise<Map<string, string>> {
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "gl-sandbox-git-"));
-  gl = await startGitLabSandbox({ allowLocalRequests: true });
+  clock = manualClock();
+  gl = await startGitLabSandbox({ allowLocalRequests: true, clock });
   target = await startGitServer({ tokens: { [TARGET_TOKEN]: "write" } });
   const maint = gl.addUser("maint");
   const dev = gl.addUser("dev");
@@ -221,9 +223,9 @@ describe("push mirrors", () => {
     const before = await api().ProjectRemoteMirrors.show("acme/app", id);
     expect(before.update_status).toBe("none");
     await api().ProjectRemoteMirrors.sync("acme/app", id);
-    const started = await api().ProjectRemoteMirrors.show("acme/app", id);
-    expect(started.update_status).toBe("started");
-    expect(started.last_update_started_at).not.toBeNull();
+    // The sync only enqueued the update: nothing has started when the API answers.
+    const queued = await api().ProjectRemoteMirrors.show("acme/app", id);
+    expect(queued).toMatchObject({ update_status: "none", last_update_started_at: null });
     await gl.waitForMirror("acme/app", id);
     const done = await api().ProjectRemoteMirrors.show("acme/app", id);
     expect(done).toMatchObject({ update_status: "finished", last_error: null });
@@ -306,8 +308,9 @@ describe("push mirrors", () => {
     expect(recovered.lastError).toBeNull();
   });
 
-  it("leaves a mirror in to_retry when retries are not scheduled", async () => {
-    const sandbox = await startGitLabSandbox({ allowLocalRequests: true, mirrorRetryDelayMs: null });
+  it("leaves a mirror in to_retry until the backoff has passed", async () => {
+    const own = manualClock();
+    const sandbox = await startGitLabSandbox({ allowLocalRequests: true, clock: own });
     try {
       sandbox.addUser("o");
       sandbox.addProject("o", "p");
@@ -319,10 +322,12 @@ describe("push mirrors", () => {
       sandbox.injectMirrorFailure("o/p", mirror.id, "fatal: https://u:leak@example.com/x.git gone");
       const token = sandbox.addToken(sandbox.addUser("root", { admin: true }), { scopes: ["api"] });
       await new Gitlab({ host: sandbox.url, token }).ProjectRemoteMirrors.sync("o/p", mirror.id);
-      const after = await sandbox.waitForMirror("o/p", mirror.id);
-      expect(after.updateStatus).toBe("to_retry");
-      expect(after.lastError).toBe("fatal: https://*****:*****@example.com/x.git gone");
-      expect(after.lastUpdateAt).toBeNull();
+      await own.step();
+      expect(mirror.updateStatus).toBe("to_retry");
+      expect(mirror.lastError).toBe("fatal: https://*****:*****@example.com/x.git gone");
+      expect(mirror.lastUpdateAt).toBeNull();
+      await own.advance(4 * 60_000);
+      expect(mirror.updateStatus).toBe("to_retry");
     } finally {
       await sandbox.close();
     }

@@ -586,3 +586,92 @@ describe("push-mirrors CLI: defaults and messages", () => {
     expect(missing.stderr).toContain("push mirror 99999 not found in acme/app");
   });
 });
+
+describe("push-mirrors apply against GitLab's cleared mirror_branch_regex", () => {
+  const port = () => createGitLabClient({ url: gl.url, token });
+  const mutations = (from: number) => gl.requests.slice(from).filter((r) => r.method !== "GET");
+
+  it("clears a regex once, then a second apply makes zero mutating calls", async () => {
+    gl.addProject("acme", "regex");
+    const cleared = gl.addRemoteMirror("acme/regex", {
+      url: "https://h.example.com/cleared.git",
+      enabled: true,
+    });
+    cleared.mirrorBranchRegex = ""; // what GitLab stores once a regex is cleared
+    gl.addRemoteMirror("acme/regex", {
+      url: "https://h.example.com/regex.git",
+      enabled: true,
+      mirrorBranchRegex: "^release/",
+    });
+    const protectedOnly = gl.addRemoteMirror("acme/regex", {
+      url: "https://h.example.com/protected.git",
+      enabled: true,
+      onlyProtectedBranches: true,
+    });
+    protectedOnly.mirrorBranchRegex = "";
+    const declared = ["cleared", "regex", "protected"].map((name) => ({
+      ...decl(`https://h.example.com/${name}.git`),
+      project: "acme/regex",
+    }));
+
+    const first = await applyPushMirrors({ pushMirrors: declared }, port(), { env: env() });
+    expect(first.outcomes.map((o) => [o.action.kind, o.status, o.error?.message])).toEqual([
+      ["unchanged", "skipped", undefined],
+      ["update", "done", undefined],
+      ["update", "done", undefined],
+    ]);
+    const shown = await port().listRemoteMirrors("acme/regex");
+    expect(shown.map((m) => [m.onlyProtectedBranches, m.mirrorBranchRegex])).toEqual([
+      [false, ""],
+      [false, ""],
+      [false, ""],
+    ]);
+
+    const before = gl.requests.length;
+    const second = await applyPushMirrors({ pushMirrors: declared }, port(), { env: env() });
+    expect(second.changes).toBe(0);
+    expect(mutations(before)).toEqual([]);
+  });
+
+  it("never sends only_protected_branches and mirror_branch_regex together", async () => {
+    gl.addProject("acme", "pair");
+    gl.addRemoteMirror("acme/pair", {
+      url: "https://h.example.com/a.git",
+      enabled: true,
+      onlyProtectedBranches: true,
+    });
+    gl.addRemoteMirror("acme/pair", {
+      url: "https://h.example.com/b.git",
+      enabled: true,
+      mirrorBranchRegex: "^x",
+    });
+    const result = await applyPushMirrors(
+      {
+        pushMirrors: [
+          { ...decl("https://h.example.com/a.git", { mirrorBranchRegex: "^main$" }), project: "acme/pair" },
+          { ...decl("https://h.example.com/b.git", { onlyProtectedBranches: true }), project: "acme/pair" },
+        ],
+      },
+      port(),
+      { env: env() },
+    );
+    expect(result.outcomes.map((o) => o.status)).toEqual(["done", "done"]);
+    const shown = await port().listRemoteMirrors("acme/pair");
+    expect(shown.map((m) => [m.onlyProtectedBranches, m.mirrorBranchRegex])).toEqual([
+      [false, "^main$"],
+      [true, null],
+    ]);
+    const refused = await cli([
+      "update",
+      "-p",
+      "acme/pair",
+      "--id",
+      String(shown[0]?.id),
+      "--only-protected-branches",
+      "--mirror-branch-regex",
+      "^x",
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("mutually exclusive");
+  });
+});

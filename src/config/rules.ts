@@ -31,6 +31,7 @@ export function checkRules(draft: ConfigDraft): PathIssue[] {
     ...draft.pushMirrors.flatMap((pushMirror) => perPushMirror.flatMap((rule) => rule(pushMirror))),
     ...pushMirrorsAreUnique(draft.pushMirrors),
     ...replacesAnOldUrl(draft.pushMirrors),
+    ...draft.pushMirrors.flatMap((pushMirror) => notItsOwnRepository(pushMirror, draft.gitlab?.url)),
     ...(draft.audit === undefined ? [] : auditRules(draft.audit)),
   ];
 }
@@ -224,6 +225,29 @@ function pushMirrorsAreUnique(drafts: readonly PushMirrorDraft[]): PathIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * GitLab refuses a push mirror to the project's own repository, over HTTP or SSH ("You cannot
+ * mirror a repository to itself.", spec/models/remote_mirror_spec.rb, 'self-referencing url').
+ * Offline that can be seen when `gitlab.url` is given and the project is named by its path.
+ */
+function notItsOwnRepository(draft: PushMirrorDraft, gitlabUrl: string | undefined): PathIssue[] {
+  const { project, url } = draft.decl;
+  const mirror = repoUrlOf(url);
+  const gitlab = repoUrlOf(gitlabUrl?.replace(/\/+$/, ""));
+  if (mirror === undefined || gitlab === undefined || /^\d+$/.test(project)) return [];
+  const own = repoIdentity({ ...gitlab, path: `${gitlab.path.replace(/\/+$/, "")}/${project}` });
+  const sshOwn = repoIdentity({ ...gitlab, path: `/${project}` });
+  const target = repoIdentity(mirror).toLowerCase();
+  if (target !== own.toLowerCase() && !(mirror.scheme === "ssh" && target === sshOwn.toLowerCase()))
+    return [];
+  return [
+    {
+      path: pushMirrorPath(draft, "url"),
+      message: `this is the repository of \`${project}\` itself, which GitLab refuses ("You cannot mirror a repository to itself."); point the mirror at another repository`,
+    },
+  ];
 }
 
 /**

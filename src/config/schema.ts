@@ -4,6 +4,7 @@ import { envVarNameProblem } from "./env-var-name.ts";
 import { groupPathProblem, projectRefProblem } from "./gitlab-path.ts";
 import { mirrorNameProblem } from "./mirror-name.ts";
 import { patternProblem } from "./ref-pattern.ts";
+import { re2SyntaxError } from "./re2-syntax.ts";
 import { gitlabUrlProblem, pushMirrorUrlProblem, sourceUrlProblem, targetUrlProblem } from "./url-checks.ts";
 
 /**
@@ -240,14 +241,10 @@ const flag = z.boolean({ error: expected("`true` or `false`") });
 
 function branchRegexProblem(value: string): string | undefined {
   if (value === "") return "empty regular expression: leave the key out (or write `null`) for all branches";
-  try {
-    new RegExp(value);
-    return undefined;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // The engine's message repeats the whole pattern before the reason; the reason is what helps.
-    return `not a valid regular expression: ${message.slice(message.lastIndexOf(": ") + 2)}`;
-  }
+  const problem = re2SyntaxError(value);
+  if (problem === undefined) return undefined;
+  // GitLab refuses the mirror with this same RE2 message; RE2 has no lookaround or backreferences.
+  return `not valid RE2 syntax, which GitLab matches branch names with: ${problem}`;
 }
 
 export const pushMirrorSchema = z.strictObject(

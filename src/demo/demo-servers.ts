@@ -1,5 +1,7 @@
 import { startGitServer, type GitServer } from "../sandbox/git-http-server.ts";
-import { startGitLabSandbox, type GitLabSandbox } from "../sandbox/gitlab/index.ts";
+import { manualClock, startGitLabSandbox, type GitLabSandbox } from "../sandbox/gitlab/index.ts";
+
+const DEMO_HISTORY_MS = 20 * 60_000;
 
 /**
  * The demo's world: an upstream host like GitHub (plain smart HTTP with a read token) and a
@@ -21,8 +23,13 @@ export async function startDemoServers(root: string, secret: string): Promise<De
   const upstreamToken = `${secret}-upstream`;
   const upstreams = await startGitServer({ root, tokens: { [upstreamToken]: "write" } });
   // The demo's upstreams and mirror targets are on loopback: GitLab's "allow requests to the
-  // local network" setting, which the sandbox models, must be on.
-  const gitlab = await startGitLabSandbox({ allowLocalRequests: true, mirrorRetryDelayMs: 0 });
+  // local network" setting, which the sandbox models, must be on. GitLab runs a push mirror's
+  // update in the background and retries a failing one 5 minutes apart; the demo's GitLab lives
+  // on a clock of its own, started 20 minutes ago, and moves it on through those waits.
+  const gitlab = await startGitLabSandbox({
+    allowLocalRequests: true,
+    clock: manualClock(new Date(Date.now() - DEMO_HISTORY_MS)),
+  });
   const bot = gitlab.addUser("mirror-bot");
   gitlab.addGroup("mirror");
   gitlab.addGroup("apps");
@@ -69,6 +76,8 @@ export async function startDemoServers(root: string, secret: string): Promise<De
         url: withCredentials(upstreams.repoUrl("org/web-archive"), "revoked-credential"),
         enabled: true,
       });
+      // A sync only enqueues the update; waiting for it moves the sandbox's clock through
+      // GitLab's delays, the broken mirror's three retries included.
       for (const mirror of [healthy, broken]) {
         await fetch(`${gitlab.url}/api/v4/projects/apps%2Fweb/remote_mirrors/${mirror.id}/sync`, {
           method: "POST",
@@ -76,7 +85,7 @@ export async function startDemoServers(root: string, secret: string): Promise<De
         });
         await gitlab.waitForMirror("apps/web", mirror.id);
       }
-      return `apps/web → ${new URL(upstreams.repoUrl("org/web-archive")).pathname} with a revoked credential`;
+      return `apps/web → ${new URL(upstreams.repoUrl("org/web-archive")).pathname} with a revoked credential; GitLab retried it three times, 5 minutes apart, then marked it failed`;
     },
     close: async () => {
       await gitlab.close();

@@ -147,6 +147,12 @@ function createInput(
 }
 
 function attributes(args: PushMirrorsArgs): RemoteMirrorInput {
+  if (args.onlyProtectedBranches != null && args.mirrorBranchRegex != null) {
+    throw new UsageError(
+      "--only-protected-branches and --mirror-branch-regex are mutually exclusive (GitLab refuses both in one request)",
+      "Pass one of them: a regex turns protected-only off, and --only-protected-branches clears the regex.",
+    );
+  }
   const input: RemoteMirrorInput = {};
   if (args.enabled != null) input.enabled = args.enabled;
   if (args.onlyProtectedBranches != null) input.onlyProtectedBranches = args.onlyProtectedBranches;

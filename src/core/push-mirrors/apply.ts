@@ -168,9 +168,11 @@ function updateInput(changes: readonly FieldChange[]): RemoteMirrorInput {
     else if (field === "authMethod") input.authMethod = String(to);
     else input[field] = to === true;
   }
-  // Same exclusivity as on create: GitLab derives the other field itself.
+  // GitLab (EE) refuses the two keys in one request, PUT as well as POST, whatever their values
+  // ("only_protected_branches, mirror_branch_regex are mutually exclusive"). One of them is
+  // enough: a regex turns protected-only off, protected-only clears the regex.
   if (input.mirrorBranchRegex != null && input.mirrorBranchRegex !== "") delete input.onlyProtectedBranches;
-  if (input.onlyProtectedBranches === true) delete input.mirrorBranchRegex;
+  if (input.onlyProtectedBranches !== undefined) delete input.mirrorBranchRegex;
   return input;
 }
 

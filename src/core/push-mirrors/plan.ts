@@ -133,9 +133,19 @@ export function driftOf(decl: PushMirrorDecl, existing: RemoteMirror): FieldChan
   for (const field of DRIFT_FIELDS) {
     const from = existing[field];
     const to = decl[field];
-    if (from !== to) changes.push({ field, from, to });
+    if (field === "mirrorBranchRegex" ? !sameRegex(from, to) : from !== to) changes.push({ field, from, to });
   }
   return changes;
+}
+
+/**
+ * GitLab keeps a cleared `mirror_branch_regex` as "" (EE RemoteMirrors::Attributes only acts on a
+ * regex that is `present?`) and pushes every branch for it, as for null: the two are one setting.
+ */
+function sameRegex(a: unknown, b: unknown): boolean {
+  const blank = (value: unknown): boolean =>
+    value == null || (typeof value === "string" && value.trim() === "");
+  return blank(a) ? blank(b) : a === b;
 }
 
 /** Whether an action changes anything on GitLab. */

@@ -4,6 +4,7 @@
  * (forced unless keep_divergent_refs) and delete (only merged, only without keep_divergent_refs)
  * the matching refs, the default branch in the first batch, ten refspecs per `git push`.
  */
+import { re2ToRegExp } from "../../config/re2-syntax.ts";
 import { runGit } from "./git-run.ts";
 
 export interface MirrorPushOptions {
@@ -63,9 +64,10 @@ export async function pushToMirror(options: MirrorPushOptions): Promise<{ diverg
 }
 
 function regexBranches(regex: string | null, local: Map<string, string>): string[] {
-  if (regex == null) return [];
-  // RE2 in GitLab; JavaScript's RegExp is the local stand-in, as in the API's validation.
-  const pattern = new RegExp(regex);
+  // EE RemoteMirror#options_for_update: only when `mirror_branch_regex.present?` ("" means all).
+  if (regex == null || regex.trim() === "") return [];
+  // Gitlab::UntrustedRegexp is RE2; its JavaScript equivalent for the patterns RE2 accepts.
+  const pattern = re2ToRegExp(regex);
   return [...local.keys()]
     .filter((ref) => ref.startsWith("refs/heads/"))
     .map((ref) => ref.slice("refs/heads/".length))

@@ -7,12 +7,15 @@ import type { Reply } from "./errors.ts";
 import type { Project, RemoteMirror } from "./model.ts";
 import type { Params } from "./params.ts";
 import { canRead, findProject } from "./store.ts";
+import type { ResolveHost } from "./url-validate.ts";
 
 export interface SandboxContext extends EntityContext {
   /** GitLab's `allow_local_requests_from_web_hooks_and_services`; off by default, as in GitLab. */
   allowLocalRequests: boolean;
-  /** Starts the background update for a mirror the sync route marked `started`. */
-  onMirrorSync?: (project: Project, mirror: RemoteMirror) => void;
+  /** How mirror hosts resolve, for UrlBlocker's checks of the addresses behind a name. */
+  resolveHost: ResolveHost;
+  /** RemoteMirror#sync: enqueues the update; returns the delay before it runs, in ms. */
+  syncMirror?: (project: Project, mirror: RemoteMirror) => number;
 }
 
 export interface RouteContext {

@@ -45,6 +45,10 @@ import {
 } from "./seed.ts";
 import type { MirrorAttributes, MirrorStatePatch, ProjectOptions, TokenOptions } from "./seed.ts";
 import { createStore } from "./store.ts";
+import { realClock } from "./clock.ts";
+import type { SandboxClock } from "./clock.ts";
+import { resolveWithDns } from "./url-validate.ts";
+import type { ResolveHost } from "./url-validate.ts";
 import { createThrottle } from "./throttle.ts";
 import type { RateLimitConfig, Throttle } from "./throttle.ts";
 
@@ -57,13 +61,16 @@ export interface GitLabSandboxOptions {
   mirrorAvailable?: boolean;
   /** Base URL for `http_url_to_repo`; defaults to the sandbox's own URL. */
   gitUrl?: string;
-  /** Clock, for tests of expiry and backoff. */
+  /** Wall-clock time with another origin, for tests of token expiry. */
   now?: () => Date;
   /**
-   * How long a `to_retry` mirror waits before the next attempt; GitLab waits the 1 or 5 minute
-   * backoff. Default 0; null leaves the mirror in `to_retry`.
+   * The sandbox's time and job queue. Push-mirror updates run as GitLab runs them, after the
+   * delays GitLab waits (the 1 or 5 minute backoff, the retry ladder): give a `manualClock()` and
+   * move it on to see each step without waiting. Default: real time (`now` if given).
    */
-  mirrorRetryDelayMs?: number | null;
+  clock?: SandboxClock;
+  /** How host names resolve for the URL blocker; default DNS. Tests map names to addresses. */
+  resolveHost?: ResolveHost;
 }
 
 export interface InjectedFailure {
@@ -133,7 +140,8 @@ const ROUTES: Route[] = [
 ];
 
 export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Promise<GitLabSandbox> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? realClock(options.now);
+  const now = (): Date => clock.now();
   const store = createStore();
   const requests: RecordedApiRequest[] = [];
   const failures: InjectedFailure[] = [];
@@ -147,6 +155,7 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     edition: options.edition ?? "ee",
     mirrorAvailable: options.mirrorAvailable ?? true,
     allowLocalRequests: options.allowLocalRequests ?? false,
+    resolveHost: options.resolveHost ?? resolveWithDns,
     now,
   };
 
@@ -239,13 +248,11 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
   });
   const mirrors = createMirrorRunner({
     context,
+    clock,
     repoDir: (project) => git.repoDir(project),
     gitEnv: git.gitEnv,
-    retryDelayMs: options.mirrorRetryDelayMs === undefined ? 0 : options.mirrorRetryDelayMs,
   });
-  // GitLab delays a sync that comes soon after the last one by the backoff (SyncRequest.delaySeconds);
-  // the sandbox records that delay but runs the update at once, so tests need not wait minutes.
-  context.onMirrorSync = (project, mirror) => mirrors.start(project, mirror);
+  context.syncMirror = (project, mirror) => mirrors.sync(project, mirror);
 
   function mirrorOrThrow(projectPath: string, mirrorId: number): RemoteMirror {
     const mirror = projectOrThrow(store, projectPath).remoteMirrors.find((m) => m.id === mirrorId);

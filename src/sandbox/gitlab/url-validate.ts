@@ -4,6 +4,7 @@
  * network unless the admin allowed local requests. Messages are UrlBlocker's
  * (gitlab-org/gitlab:gems/gitlab-http/lib/gitlab/http_v2/url_blocker.rb), prefixed "is blocked: ".
  */
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 
@@ -11,11 +12,44 @@ import { networkInterfaces } from "node:os";
 const MIRROR_SCHEMES = ["http", "https", "ssh", "git"];
 const AUTHORITY = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)/s;
 
+/** Host name → its addresses, as `Addrinfo.getaddrinfo` answers; a name that does not resolve throws. */
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+export const resolveWithDns: ResolveHost = async (host) =>
+  (await lookup(host, { all: true })).map((entry) => entry.address);
+
 /** The model error for `url`, or undefined when the URL is acceptable. */
-export function mirrorUrlError(raw: string, allowLocal: boolean): string | undefined {
+export async function mirrorUrlError(
+  raw: string,
+  allowLocal: boolean,
+  resolve: ResolveHost = resolveWithDns,
+): Promise<string | undefined> {
   if (raw.trim() === "") return "can't be blank";
-  const reason = blockedReason(raw, allowLocal);
+  const reason =
+    blockedReason(raw, allowLocal) ?? (allowLocal ? undefined : await resolvedReason(raw, resolve));
   return reason == null ? undefined : `is blocked: ${reason}`;
+}
+
+/**
+ * UrlBlocker.validate_url_with_proxy! resolves the host (`get_address_info`) and checks every
+ * address it resolves to (`validate_local_request`), so a public-looking name that points at a
+ * private address is blocked too. A name that does not resolve passes: validation runs without
+ * `dns_rebind_protection`, which is the only case that turns it into "Host cannot be resolved".
+ */
+async function resolvedReason(raw: string, resolve: ResolveHost): Promise<string | undefined> {
+  const host = hostOf(AUTHORITY.exec(raw)?.[3] ?? "");
+  if (host === "" || isIP(host) !== 0) return undefined;
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    return undefined;
+  }
+  for (const address of addresses) {
+    const reason = localReason(address);
+    if (reason != null) return reason;
+  }
+  return undefined;
 }
 
 function blockedReason(raw: string, allowLocal: boolean): string | undefined {
@@ -50,8 +84,7 @@ function hostOf(hostPort: string): string {
   return hostPort.replace(/:\d*$/, "").toLowerCase();
 }
 
-// DNS is not consulted: GitLab validates without DNS-rebind protection, so names that do not
-// resolve pass, and only literal addresses (and `localhost`) can be classified here.
+// A literal address (or `localhost`), or one a name resolved to.
 function localReason(host: string): string | undefined {
   if (host === "localhost" || host === "0.0.0.0" || host === "::1" || isLocalInterface(host)) {
     return "Requests to localhost are not allowed";

@@ -47,7 +47,7 @@ function show(rc: RouteContext): ReturnType<Route["handle"]> {
   return json(200, pullMirrorEntity(mirrored(adminProject(rc))));
 }
 
-function configure(rc: RouteContext): ReturnType<Route["handle"]> {
+async function configure(rc: RouteContext): Promise<Awaited<ReturnType<Route["handle"]>>> {
   const project = adminProject(rc);
   if (!PUT_PARAMS.some((p) => has(rc.params, p))) {
     throw paramError(`${PUT_PARAMS.join(", ")} are missing, at least one parameter must be provided`);
@@ -71,7 +71,7 @@ function configure(rc: RouteContext): ReturnType<Route["handle"]> {
   const url = stringParam(rc.params, "url");
   if (url != null) {
     // The URL lands in `import_url`, so that is the attribute the error names.
-    const error = mirrorUrlError(url, rc.sandbox.allowLocalRequests);
+    const error = await mirrorUrlError(url, rc.sandbox.allowLocalRequests, rc.sandbox.resolveHost);
     if (error != null) throw validationError({ import_url: [error] });
     Object.assign(mirror, splitCredentials(url));
   }

@@ -20,15 +20,15 @@ import { json, userProject } from "../route.ts";
 import type { Route, RouteContext } from "../route.ts";
 import { newRemoteMirror } from "../new-mirror.ts";
 import { generateMirrorKey } from "../ssh-key.ts";
-import { canAdmin, mirrorOf } from "../store.ts";
+import { canAdmin, fullPathOf, mirrorOf } from "../store.ts";
+import { re2SyntaxError } from "../../../config/re2-syntax.ts";
+import { knownHostsLines } from "../host-keys.ts";
+import { splitCredentials } from "../url-scrub.ts";
 import { mirrorUrlError } from "../url-validate.ts";
 
 const AUTH_METHODS = ["ssh_public_key", "password"] as const satisfies readonly AuthMethod[];
 const MAX_ENABLED_MIRRORS = 10;
 const MAX_REGEX_LENGTH = 255;
-// RemoteMirror::PROTECTED_BACKOFF_DELAY / UNPROTECTED_BACKOFF_DELAY.
-const PROTECTED_BACKOFF_SECONDS = 60;
-const UNPROTECTED_BACKOFF_SECONDS = 300;
 
 const ID = "(?<id>[^/]+)";
 const MID = "(?<mirrorId>[^/]+)";
@@ -115,6 +115,15 @@ interface MirrorSettings {
 }
 
 function readSettings(rc: RouteContext, params: Params): MirrorSettings {
+  // ee/lib/ee/api/helpers/remote_mirrors_helpers.rb, `params :mirror_branches_setting_ee`, which
+  // POST and PUT both `use`: Grape refuses the two keys together, whatever their values.
+  if (
+    rc.sandbox.edition === "ee" &&
+    has(params, "only_protected_branches") &&
+    has(params, "mirror_branch_regex")
+  ) {
+    throw paramError("only_protected_branches, mirror_branch_regex are mutually exclusive");
+  }
   const settings: MirrorSettings = {
     enabled: booleanParam(params, "enabled"),
     keepDivergentRefs: booleanParam(params, "keep_divergent_refs"),
@@ -134,6 +143,7 @@ function applySettings(mirror: RemoteMirror, settings: MirrorSettings): Record<s
   const errors: Record<string, string[]> = {};
   if (settings.enabled != null) mirror.enabled = settings.enabled;
   if (settings.keepDivergentRefs != null) mirror.keepDivergentRefs = settings.keepDivergentRefs;
+  // spec/models/remote_mirror_spec.rb: `is_expected.not_to allow_value(nil).for(:only_protected_branches)`.
   if (settings.onlyProtectedBranches !== undefined && settings.onlyProtectedBranches == null)
     errors.only_protected_branches = ["can't be blank"];
   if (settings.onlyProtectedBranches != null) mirror.onlyProtectedBranches = settings.onlyProtectedBranches;
@@ -144,39 +154,73 @@ function applySettings(mirror: RemoteMirror, settings: MirrorSettings): Record<s
       errors.auth_method = ["is not included in the list"];
     }
   }
-  // EE RemoteMirrors::Attributes: a regex turns protected-only off; protected-only clears the regex.
-  if (settings.mirrorBranchRegex !== undefined) {
-    mirror.mirrorBranchRegex = settings.mirrorBranchRegex === "" ? null : settings.mirrorBranchRegex;
-    if (mirror.mirrorBranchRegex != null) mirror.onlyProtectedBranches = false;
+  // ee/app/models/ee/remote_mirrors/attributes.rb, #allowed: a regex that is `present?` turns
+  // protected-only off; otherwise protected-only clears it to nil. A cleared regex is stored as
+  // sent, so `mirror_branch_regex: ""` reads back as "", not null.
+  if (settings.mirrorBranchRegex !== undefined) mirror.mirrorBranchRegex = settings.mirrorBranchRegex;
+  if (settings.mirrorBranchRegex != null && settings.mirrorBranchRegex.trim() !== "") {
+    mirror.onlyProtectedBranches = false;
+  } else if (settings.onlyProtectedBranches === true) {
+    mirror.mirrorBranchRegex = null;
   }
-  if (settings.onlyProtectedBranches === true) mirror.mirrorBranchRegex = null;
+  // ee/app/models/ee/remote_mirror.rb: `validates :mirror_branch_regex, untrusted_regexp: true,
+  // length: { maximum: 255 }`; UntrustedRegexpValidator says "not valid RE2 syntax: <RE2 error>".
   if (mirror.mirrorBranchRegex != null) {
     const regexErrors: string[] = [];
     if (mirror.mirrorBranchRegex.length > MAX_REGEX_LENGTH) {
       regexErrors.push(`is too long (maximum is ${MAX_REGEX_LENGTH} characters)`);
     }
-    // GitLab checks RE2 syntax; JavaScript's RegExp is the closest local stand-in.
-    try {
-      new RegExp(mirror.mirrorBranchRegex);
-    } catch {
-      regexErrors.push("not valid RE2 syntax");
-    }
+    const re2 = re2SyntaxError(mirror.mirrorBranchRegex);
+    if (re2 != null) regexErrors.push(`not valid RE2 syntax: ${re2}`);
     if (regexErrors.length > 0) errors.mirror_branch_regex = regexErrors;
   }
-  if (settings.hostKeys != null) {
-    const invalid = settings.hostKeys.filter((k) => !validHostKey(k));
-    if (invalid.length > 0) throw messageError(400, `Invalid SSH host key(s): ${invalid.join(", ")}`);
-    if (settings.hostKeys.length > 10)
-      throw messageError(400, "Invalid SSH host key(s): too many host keys (maximum is 10)");
-    mirror.hostKeys = settings.hostKeys;
-  }
+  // RemoteMirrors::HostKeysConverter#to_ssh_known_hosts!: [] clears them, absent leaves them.
+  if (settings.hostKeys != null) mirror.hostKeys = knownHostsLines(settings.hostKeys, mirror.url) ?? [];
   return errors;
 }
 
-function validHostKey(line: string): boolean {
-  const parts = line.trim().split(/\s+/);
-  const blob = parts.at(-1) ?? "";
-  return parts.length >= 2 && /^(ssh-|ecdsa-)/.test(parts.at(-2) ?? "") && /^[A-Za-z0-9+/]+=*$/.test(blob);
+/**
+ * Rules of the RemoteMirror model newer than the source the sandbox was built from, taken from
+ * spec/models/remote_mirror_spec.rb ('#validate_mirror_count', 'url uniqueness',
+ * 'self-referencing url'): at most 10 enabled mirrors, checked when a mirror is created enabled
+ * or enabled later; one mirror per URL in a project, credentials ignored; never the project's own
+ * repository. Only changes are checked, so mirrors saved before the rules are grandfathered.
+ */
+function modelErrors(
+  rc: RouteContext,
+  project: Project,
+  mirror: RemoteMirror,
+  before: RemoteMirror | undefined,
+): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  const others = project.remoteMirrors.filter((m) => m.id !== mirror.id);
+  const enabling = mirror.enabled && before?.enabled !== true;
+  if (enabling && others.filter((m) => m.enabled).length >= MAX_ENABLED_MIRRORS) {
+    errors.base = [`Maximum number of push mirrors (${MAX_ENABLED_MIRRORS}) exceeded for this project.`];
+  }
+  if (before == null && isOwnRepository(rc, project, mirror.url)) {
+    errors.base = [...(errors.base ?? []), "You cannot mirror a repository to itself."];
+  }
+  if (before == null && others.some((m) => m.url === mirror.url)) errors.url = ["has already been taken"];
+  return errors;
+}
+
+// The project's `http_url_to_repo` with or without `.git` and a trailing slash, and its
+// `ssh_url_to_repo` in the scp form or as ssh://, credentials ignored.
+function isOwnRepository(rc: RouteContext, project: Project, url: string): boolean {
+  const key = (raw: string): string => {
+    const bare = splitCredentials(raw)
+      .url.trim()
+      .replace(/\/+$/, "")
+      .replace(/\.git$/, "");
+    const scp = /^(?:[^@/:]+@)?([^/:]+):(?!\/\/)(.+)$/.exec(bare);
+    const rest = scp == null ? bare.replace(/^[a-z+.-]+:\/\/(?:[^@/]*@)?/i, "") : `${scp[1]}/${scp[2]}`;
+    return rest.toLowerCase();
+  };
+  const fullPath = fullPathOf(rc.sandbox.store, project);
+  const host = new URL(rc.sandbox.webUrl).hostname;
+  const own = [`${rc.sandbox.gitUrl}/${fullPath}.git`, `git@${host}:${fullPath}.git`].map(key);
+  return own.includes(key(url));
 }
 
 async function create(rc: RouteContext): Promise<ReturnType<typeof json>> {
@@ -184,24 +228,14 @@ async function create(rc: RouteContext): Promise<ReturnType<typeof json>> {
   const url = stringParam(rc.params, "url");
   if (url == null) throw paramError("url is missing");
   oneOf(rc.params, "auth_method", AUTH_METHODS);
-  if (
-    rc.sandbox.edition === "ee" &&
-    has(rc.params, "only_protected_branches") &&
-    has(rc.params, "mirror_branch_regex")
-  ) {
-    throw paramError("only_protected_branches, mirror_branch_regex are mutually exclusive");
-  }
   const settings = readSettings(rc, rc.params);
   const mirror = newRemoteMirror(project.id, 0, url, rc.now);
   const errors = applySettings(mirror, settings);
-  const urlError = mirrorUrlError(url, rc.sandbox.allowLocalRequests);
+  const urlError = await mirrorUrlError(url, rc.sandbox.allowLocalRequests, rc.sandbox.resolveHost);
   if (urlError != null) errors.url = [urlError];
-  // Newer model rules: one mirror per URL (credentials ignored), at most 10 enabled mirrors.
-  else if (project.remoteMirrors.some((m) => m.url === mirror.url)) errors.url = ["has already been taken"];
-  const enabledCount = project.remoteMirrors.filter((m) => m.enabled).length;
-  if (mirror.enabled && enabledCount >= MAX_ENABLED_MIRRORS) {
-    errors.base = [`Maximum number of push mirrors (${MAX_ENABLED_MIRRORS}) exceeded for this project.`];
-  }
+  const model = modelErrors(rc, project, mirror, undefined);
+  if (model.base != null) errors.base = model.base;
+  if (urlError == null && model.url != null) errors.url = model.url;
   if (Object.keys(errors).length > 0) throw validationError(errors);
   if (mirror.authMethod === "ssh_public_key") {
     mirror.sshPublicKey = await generateMirrorKey(new URL(rc.sandbox.webUrl).hostname);
@@ -216,7 +250,10 @@ async function update(rc: RouteContext): Promise<ReturnType<typeof json>> {
   const project = adminProject(rc);
   const mirror = findMirror(rc, project);
   const draft: RemoteMirror = { ...mirror, hostKeys: [...mirror.hostKeys] };
-  const errors = applySettings(draft, readSettings(rc, rc.params));
+  const errors = {
+    ...applySettings(draft, readSettings(rc, rc.params)),
+    ...modelErrors(rc, project, draft, mirror),
+  };
   if (Object.keys(errors).length > 0) throw validationError(errors);
   if (draft.authMethod === "ssh_public_key" && draft.sshPublicKey == null) {
     draft.sshPublicKey = await generateMirrorKey(new URL(rc.sandbox.webUrl).hostname);
@@ -238,8 +275,9 @@ function remove(rc: RouteContext): ReturnType<Route["handle"]> {
 }
 
 /**
- * RemoteMirrors::SyncService: 400 for a disabled mirror; a no-op 204 while one is `started`;
- * otherwise 204 and a queued update, delayed by the backoff if the last start was recent.
+ * RemoteMirrors::SyncService (app/services/remote_mirrors/sync_service.rb): 400 for a disabled
+ * mirror; `remote_mirror.sync unless remote_mirror.update_in_progress?`; always 204. The sync only
+ * enqueues the worker (see mirror-runner.ts): the mirror's status is unchanged when this answers.
  */
 function sync(rc: RouteContext): ReturnType<Route["handle"]> {
   const project = adminProject(rc);
@@ -251,20 +289,13 @@ function sync(rc: RouteContext): ReturnType<Route["handle"]> {
     );
   }
   if (mirror.updateStatus === "started") return { status: 204 };
-  const backoff = mirror.onlyProtectedBranches ? PROTECTED_BACKOFF_SECONDS : UNPROTECTED_BACKOFF_SECONDS;
-  const recent =
-    mirror.lastUpdateStartedAt != null &&
-    mirror.lastUpdateStartedAt.getTime() >= rc.now.getTime() - backoff * 1000;
+  const delayMs = rc.sandbox.syncMirror?.(project, mirror) ?? 0;
   rc.sandbox.store.syncRequests.push({
     projectId: project.id,
     mirrorId: mirror.id,
     at: rc.now,
-    delaySeconds: recent ? backoff : 0,
+    delaySeconds: delayMs / 1000,
   });
-  // The worker's update_start!: any -> started, stamping last_update_started_at.
-  mirror.updateStatus = "started";
-  mirror.lastUpdateStartedAt = rc.now;
-  rc.sandbox.onMirrorSync?.(project, mirror);
   return { status: 204 };
 }
 
