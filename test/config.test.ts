@@ -109,9 +109,9 @@ describe("parseConfig: the documented example", () => {
 
   it("compiles the patterns", () => {
     const [main, release] = byName.get("private-tool")?.refs.branches ?? [];
-    expect(main?.regex.test("main")).toBe(true);
-    expect(main?.regex.test("maintenance")).toBe(false);
-    expect(release?.regex.test("release/1.x/hotfix")).toBe(true);
+    expect(main?.matches("main")).toBe(true);
+    expect(main?.matches("maintenance")).toBe(false);
+    expect(release?.matches("release/1.x/hotfix")).toBe(true);
   });
 
   it("fills in the policies", () => {

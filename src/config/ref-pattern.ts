@@ -28,7 +28,8 @@ function tryCompile(source: string): CompileResult {
   if (source.trim() === "")
     return { ok: false, problem: "empty pattern: use `*` for all refs, or remove the entry" };
   const literal = REGEX_LITERAL.exec(source)?.groups;
-  if (literal === undefined) return { ok: true, pattern: { source, regex: globToRegExp(source) } };
+  if (literal === undefined)
+    return { ok: true, pattern: { source, matches: (name) => globMatches(source, name) } };
   return compileRegex(source, literal["body"] ?? "", literal["flags"] ?? "");
 }
 
@@ -42,7 +43,10 @@ function compileRegex(source: string, body: string, flags: string): CompileResul
     };
   }
   try {
-    return { ok: true, pattern: { source, regex: new RegExp(body, flags) } };
+    // The config is trusted, so its regular expressions are used as written; what bounds their
+    // work is the length of the names they see (core/ref-names.ts skips absurd ones first).
+    const regex = new RegExp(body, flags);
+    return { ok: true, pattern: { source, matches: (name) => regex.test(name) } };
   } catch (error) {
     return { ok: false, problem: `invalid regular expression \`${source}\`: ${reasonOf(error)}` };
   }
@@ -55,12 +59,36 @@ function reasonOf(error: unknown): string {
   return reason === "" ? message : reason;
 }
 
-function globToRegExp(glob: string): RegExp {
-  let body = "";
-  for (const char of glob) {
-    if (char === "*") body += ".*";
-    else if (char === "?") body += ".";
-    else body += char.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+// Whether `name` is matched by `glob`: `*` any run of characters (`/` included), `?` one.
+// Two pointers that, on a mismatch, go back only to just after the last `*`: at most
+// name × glob steps however the stars are placed. A regex built from the glob (`.*` per star)
+// backtracks through every way of splitting the name between the stars instead: 600 `a/` then
+// `b1` against `*/*/*/*-wip` took 84 s that way, and takes microseconds this way. Characters are
+// UTF-16 code units, as the regex's `.` matched them before.
+export function globMatches(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  // The last `*` seen, and where the name goes on after what that `*` swallows so far.
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    const char = glob[g];
+    if (char === "*") {
+      star = g;
+      g += 1;
+      resume = n;
+    } else if (g < glob.length && (char === "?" || char === name[n])) {
+      g += 1;
+      n += 1;
+    } else if (star >= 0) {
+      // Let the last `*` swallow one more character and match the rest of the glob from there.
+      g = star + 1;
+      resume += 1;
+      n = resume;
+    } else {
+      return false;
+    }
   }
-  return new RegExp(`^${body}$`, "s");
+  while (glob[g] === "*") g += 1;
+  return g === glob.length;
 }

@@ -12,7 +12,8 @@ export type LfsMode = "auto" | "on" | "off";
 export interface RefPattern {
   /** As written in the file, for messages. */
   source: string;
-  regex: RegExp;
+  /** Whether a (short or full) ref name is selected by the pattern. */
+  matches(name: string): boolean;
 }
 
 export interface RefRules {

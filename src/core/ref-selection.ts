@@ -22,9 +22,9 @@ export function isManaged(ref: string, rules: RefRules): boolean {
   } else {
     return false;
   }
-  if (!include.some((pattern) => pattern.regex.test(short))) return false;
+  if (!include.some((pattern) => pattern.matches(short))) return false;
   return !rules.exclude.some((pattern) =>
-    pattern.source.startsWith("refs/") ? pattern.regex.test(ref) : pattern.regex.test(short),
+    pattern.source.startsWith("refs/") ? pattern.matches(ref) : pattern.matches(short),
   );
 }
 

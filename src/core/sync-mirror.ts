@@ -11,6 +11,7 @@ import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
 import { changes, planRefs } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
+import { storableRefs } from "./ref-names.ts";
 import { selectRefs, selectsEverything } from "./ref-selection.ts";
 import { targetHeadWarning } from "./target-head.ts";
 import { mergeReports, plannedReport } from "./ref-reports.ts";
@@ -104,8 +105,17 @@ async function run(
   const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report, upstreamDefault));
   timings.listMs = elapsed(mark);
 
-  const upstreamListed = selectRefs(upstreamAll, mirror.refs);
-  const target = selectRefs(targetAll, mirror.refs);
+  // Skipped refs are never managed: an upstream one is not mirrored, a target one never deleted.
+  const upstreamStorable = storableRefs(upstreamAll, "upstream");
+  const targetStorable = storableRefs(targetAll, "target");
+  for (const { warning } of [upstreamStorable, targetStorable]) {
+    if (warning != null) {
+      report.warnings.push(warning);
+      world.log(`warning: ${warning}`);
+    }
+  }
+  const upstreamListed = selectRefs(upstreamStorable.refs, mirror.refs);
+  const target = selectRefs(targetStorable.refs, mirror.refs);
   if (upstreamAll.size === 0 && !settings.allowMassDelete) throw emptyUpstreamError(target.size);
   if (upstreamAll.size > 0 && upstreamListed.size === 0) {
     throw new ToolError(
@@ -137,7 +147,8 @@ async function run(
     urls,
     upstreamListed,
     target,
-    selectsEverything(mirror.refs),
+    // A clone or a glob fetch would bring the skipped refs along, and fail on them.
+    selectsEverything(mirror.refs) && upstreamStorable.refs.size === upstreamAll.size,
     settings,
     world,
   );
