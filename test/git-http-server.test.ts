@@ -368,6 +368,40 @@ describe("faults", () => {
     server.clearFaults();
   });
 
+  it("redirect: sends anyone, signed in or not, to the same path elsewhere, for the service and from the request aimed at", async () => {
+    await buildRepo(await server.createRepo("faults/moved"));
+    server.inject({
+      repo: "faults/moved",
+      kind: "redirect",
+      service: "git-receive-pack",
+      location: "http://elsewhere.invalid/base/",
+      status: 307,
+      skip: 1,
+      times: Infinity,
+    });
+    const url = (service: string) => `${server.repoUrl("faults/moved")}/info/refs?service=${service}`;
+    const ask = (service: string) => fetch(url(service), { redirect: "manual" });
+
+    const first = await ask("git-receive-pack");
+    const listing = await ask("git-upload-pack");
+    const second = await ask("git-receive-pack");
+
+    // The one skipped request was served as usual (anonymous: refused).
+    expect(first.status).toBe(401);
+    expect(listing.status).toBe(401);
+    expect(second.status).toBe(307);
+    expect(second.headers.get("location")).toBe(
+      "http://elsewhere.invalid/base/faults/moved.git/info/refs?service=git-receive-pack",
+    );
+    const push = await runGit(["push", server.repoUrl("faults/moved"), "HEAD:refs/heads/x"], {
+      token: WRITE,
+      cwd: server.repoPath("faults/moved"),
+    });
+    expect(push.exitCode).not.toBe(0);
+    expect(push.stderr).toContain("elsewhere.invalid");
+    server.clearFaults();
+  });
+
   it("stall: takes the request and answers nothing until the client hangs up", async () => {
     await buildRepo(await server.createRepo("faults/stall"));
     server.inject({ repo: "faults/stall", on: "info-refs", kind: "stall" });

@@ -12,6 +12,7 @@ export type GitFailureKind =
   | "timeout"
   | "shallow"
   | "missing-tool"
+  | "redirect"
   | "cancelled"
   | "other";
 
@@ -41,6 +42,7 @@ function codeOf(kind: GitFailureKind): string {
     timeout: "EGITTIMEOUT",
     shallow: "EGITSHALLOW",
     "missing-tool": "EGITMISSING",
+    redirect: "EGITREDIRECT",
     cancelled: "ECANCELLED",
     other: "EGIT",
   };

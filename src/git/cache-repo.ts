@@ -1,5 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, type GitContext } from "./runner.ts";
 import { outsideAnyRepository, type Env } from "./environment.ts";
 import type { RefMap } from "./ls-remote.ts";
@@ -69,19 +70,21 @@ export async function cloneCacheRepo(
     `remote.origin.fetch=+refs/heads/*:${namespace}heads/*`,
     `remote.origin.fetch=+refs/tags/*:${namespace}tags/*`,
   ];
-  await runGit(
-    parent,
-    [
-      "clone",
-      "--bare",
-      "--quiet",
-      "--no-tags",
-      ...config.flatMap((entry) => ["-c", entry]),
-      "--",
-      url,
-      basename(ctx.cwd),
-    ],
-    { network: true, env },
+  await namingRedirects(url, "git-upload-pack", () =>
+    runGit(
+      parent,
+      [
+        "clone",
+        "--bare",
+        "--quiet",
+        "--no-tags",
+        ...config.flatMap((entry) => ["-c", entry]),
+        "--",
+        url,
+        basename(ctx.cwd),
+      ],
+      { network: true, env },
+    ),
   );
   await runGit(ctx, ["config", "--remove-section", "remote.origin"]);
   const refs = await refsUnder(ctx, ["refs/heads/", "refs/tags/", namespace]);

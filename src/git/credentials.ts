@@ -38,10 +38,13 @@ export async function endpointAuth(endpoint: Endpoint, base: Env, world: AuthWor
   const header = `Authorization: Basic ${Buffer.from(`${username}:${token}`).toString("base64")}`;
   const key = `http.${endpoint.url}.extraHeader`;
   // The empty value first clears any header a runner configured for the same URL, so exactly
-  // one Authorization header is sent.
+  // one Authorization header is sent. No redirects: git would carry the header on to wherever the
+  // server points (it sends it on every request after following the first one), so a server that
+  // redirects is refused and named (redirect.ts).
   const env = withConfigEntries(base, [
     [key, ""],
     [key, header],
+    ["http.followRedirects", "false"],
   ]);
   return { env, dispose: async () => {} };
 }

@@ -14,11 +14,20 @@ interface FailureLike {
   shortMessage?: string;
 }
 
+export const REDIRECT_FIX =
+  "ci-mirror sends credentials only to the URL in the config and follows no redirect with them. If the repository moved, check where to, and put its new URL in the config.";
+
 const PATTERNS: ReadonlyArray<{ kind: GitError["kind"]; test: RegExp; fix: string }> = [
   {
     kind: "host-key",
     test: /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i,
     fix: "Add the server's host key to the known_hosts variable (ssh-keyscan output, checked out of band).",
+  },
+  {
+    // http.followRedirects=false (credentials.ts): git stops at the redirect and says only this.
+    kind: "redirect",
+    test: /The requested URL returned error: 30[0-8]\b/,
+    fix: REDIRECT_FIX,
   },
   {
     kind: "auth",

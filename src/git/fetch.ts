@@ -1,3 +1,4 @@
+import { namingRedirects } from "./redirect.ts";
 import { runGit, type GitContext } from "./runner.ts";
 import type { Env } from "./environment.ts";
 
@@ -21,9 +22,11 @@ export async function fetchRefs(
 ): Promise<void> {
   if (requests.length === 0) return;
   const refspecs = requests.map((request) => `+${request.from}:${request.to}`).join("\n");
-  await runGit(
-    ctx,
-    ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-auto-gc", "--stdin", "--", url],
-    { network: true, input: `${refspecs}\n`, env },
+  await namingRedirects(url, "git-upload-pack", () =>
+    runGit(
+      ctx,
+      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-auto-gc", "--stdin", "--", url],
+      { network: true, input: `${refspecs}\n`, env },
+    ),
   );
 }

@@ -1,3 +1,4 @@
+import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, type GitContext } from "./runner.ts";
 import type { Env } from "./environment.ts";
 
@@ -14,10 +15,9 @@ export type RefMap = Map<string, string>;
  *   f2984ce44d03d61032473191fc33856b1dc119e6\trefs/tags/v1^{}
  */
 export async function listRemoteRefs(ctx: GitContext, url: string, env: Env): Promise<RefMap> {
-  const { stdout } = await runGit(ctx, ["ls-remote", "--heads", "--tags", "--", url], {
-    network: true,
-    env,
-  });
+  const { stdout } = await namingRedirects(url, "git-upload-pack", () =>
+    runGit(ctx, ["ls-remote", "--heads", "--tags", "--", url], { network: true, env }),
+  );
   return parseRefLines(stdout);
 }
 
@@ -33,10 +33,9 @@ export async function remoteDefaultBranch(
   url: string,
   env: Env,
 ): Promise<string | undefined> {
-  const { stdout } = await runGit(ctx, ["ls-remote", "--symref", "--", url, "HEAD"], {
-    network: true,
-    env,
-  });
+  const { stdout } = await namingRedirects(url, "git-upload-pack", () =>
+    runGit(ctx, ["ls-remote", "--symref", "--", url, "HEAD"], { network: true, env }),
+  );
   const match = /^ref: (?<ref>refs\/heads\/\S+)\tHEAD$/m.exec(stdout);
   return match?.groups?.ref;
 }

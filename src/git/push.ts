@@ -1,4 +1,5 @@
 import { classifyGitFailure } from "./errors.ts";
+import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, type GitContext } from "./runner.ts";
 import type { Env } from "./environment.ts";
 
@@ -41,7 +42,7 @@ export async function pushRefs(
   for (const update of updates) args.push(`--force-with-lease=${update.ref}:${update.expect}`);
   args.push("--", url);
   for (const update of updates) args.push(`${update.source ?? ""}:${update.ref}`);
-  return runPorcelainPush(ctx, args, env);
+  return namingRedirects(url, "git-receive-pack", () => runPorcelainPush(ctx, args, env));
 }
 
 /**
@@ -64,7 +65,7 @@ export async function pushNamespace(
     `${namespace}heads/*:refs/heads/*`,
     `${namespace}tags/*:refs/tags/*`,
   ];
-  return runPorcelainPush(ctx, args, env);
+  return namingRedirects(url, "git-receive-pack", () => runPorcelainPush(ctx, args, env));
 }
 
 async function runPorcelainPush(ctx: GitContext, args: string[], env: Env): Promise<PushResult[]> {

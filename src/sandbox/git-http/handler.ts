@@ -75,6 +75,13 @@ export async function handleRequest(
     sendText(sink, 404, "Not Found\n");
     return;
   }
+  // A moved repository sends everyone elsewhere, signed in or not.
+  const redirect = state.faults.take(route, "redirect");
+  if (redirect != null) {
+    const location = `${(redirect.location ?? "").replace(/\/+$/, "")}${parsed.pathname}${parsed.search}`;
+    sendText(sink, redirect.status ?? 302, `Moved to ${location}\n`, { location });
+    return;
+  }
   const caller =
     options.authorize == null
       ? identify(authorization, state.tokens)

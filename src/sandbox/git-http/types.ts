@@ -51,7 +51,22 @@ export interface Fault {
    * "stall" accepts the request and never answers (no status, no bytes) until the client goes away
    * or the server closes: a host that hangs rather than fails.
    */
-  kind: "drop" | "status-500" | "latency" | "stall";
+  /**
+   * "redirect" answers with a redirect to the same path and query under `location`, before any
+   * authentication, as a moved repository (or a hostile server) does.
+   */
+  kind: "drop" | "status-500" | "latency" | "stall" | "redirect";
+  /** Service of the request (`info/refs?service=…` or the service's POST); undefined matches both. */
+  service?: "git-upload-pack" | "git-receive-pack";
+  /** For "redirect": the base URL to send the client to, e.g. another server's `url`. */
+  location?: string;
+  /** For "redirect": the status code (default 302). */
+  status?: 301 | 302 | 303 | 307 | 308;
+  /**
+   * Matching requests served normally before the fault takes effect (default 0), to aim it at a
+   * later request: the fetch's `info/refs` after the listing's. Not for "drop".
+   */
+  skip?: number;
   /**
    * For "drop": cut the connection once the response has sent this many body bytes (0 = right after
    * the headers). A response that ends before that is left alone and does not use up the fault, so
