@@ -12,6 +12,7 @@ import { createGitLabClient } from "../src/gitlab/client.ts";
 import type { RemoteMirror } from "../src/gitlab/port.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { expectNoCanary, filesUnder, runTexts } from "./helpers/canary.ts";
 import { runCli } from "./helpers/cli.ts";
 import { remoteMirror } from "./helpers/remote-mirror.ts";
 
@@ -261,6 +262,11 @@ describe("audit against the GitLab sandbox", () => {
       counts: { resynced: number; fail: number };
     };
     expect(report.counts).toMatchObject({ resynced: 1, fail: 2 });
+    expectNoCanary(
+      ["s3cret-pass", token],
+      [...runTexts("audit", run), { where: "junit", text: xml }, ...(await filesUnder(dir))],
+      { users: ["u"] },
+    );
   });
 
   it("exits 0 on warnings only, and warns about a token expiring in 5 days", async () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AuditReport } from "../src/core/audit/types.ts";
 import { notifyFailures } from "../src/notify/notify.ts";
 import { Redactor } from "../src/output/redact.ts";
+import { expectNoCanary } from "./helpers/canary.ts";
 import { tempDir } from "./helpers/fixtures.ts";
 
 // CI installs openssl and never skips; a developer machine without it skips the TLS tests.
@@ -211,6 +212,30 @@ describe("e-mail", () => {
     expect(mail?.data).toContain("update failed: push rejected");
     expect(mail?.data).not.toContain("smtp-s3cret");
     expect(redactor.redact("password smtp-s3cret")).not.toContain("smtp-s3cret");
+  });
+
+  it("masks a credential a mirror's last_error quotes before the mail is written", async () => {
+    const { port, mails } = await smtp();
+    const secret = 'gh"p_&<leak>\u0003-70c2';
+    const report = failedReport();
+    const reasons = [`update failed: remote: bad credential ${secret}`];
+    report.projects[0]?.mirrors.forEach((mirror) => (mirror.reasons = reasons));
+    const redactor = new Redactor();
+    redactor.add(secret);
+    const result = await notifyFailures(
+      report,
+      { email: true },
+      {
+        CI_MIRROR_SMTP_URL: `smtp://127.0.0.1:${port}`,
+        CI_MIRROR_SMTP_TLS: "none",
+        CI_MIRROR_SMTP_FROM: "ci-mirror@example.test",
+        CI_MIRROR_SMTP_TO: "ops@example.test",
+      },
+      redactor,
+    );
+    expect(result.sent).toHaveLength(1);
+    expect(mails[0]?.data).toContain("bad credential [MASKED]");
+    expectNoCanary(secret, [{ where: "mail", text: mails[0]?.data ?? "" }]);
   });
 
   it("warns, without the password, when the server refuses the login", async () => {

@@ -12,6 +12,7 @@ import type { RemoteMirror } from "../src/gitlab/port.ts";
 import { Redactor } from "../src/output/redact.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { expectNoCanary } from "./helpers/canary.ts";
 import { runCli } from "./helpers/cli.ts";
 import { remoteMirror } from "./helpers/remote-mirror.ts";
 
@@ -193,6 +194,7 @@ function expectNoSecrets(text: string): void {
   expect(text).not.toContain(token);
   expect(text).not.toContain(MIRROR_TOKEN);
   expect(text).not.toContain(encodeURIComponent(MIRROR_TOKEN));
+  expectNoCanary([token, MIRROR_TOKEN], [{ where: "output", text }], { users: ["bot", "oauth2"] });
 }
 
 describe("push-mirrors CLI", () => {

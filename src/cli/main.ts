@@ -2,7 +2,7 @@ import { ConfigError, isToolError, type ExitCode } from "../errors/tool-error.ts
 import { formatIssues } from "../config/format-issues.ts";
 import { Redactor } from "../output/redact.ts";
 import { buildParser, type Invocation } from "./parser.ts";
-import type { CliWorld } from "./world.ts";
+import type { CliWorld, CommandWorld } from "./world.ts";
 
 /**
  * Run the CLI against a given world and return the exit code: 0 all good, 1 a mirror failed,
@@ -11,6 +11,7 @@ import type { CliWorld } from "./world.ts";
 export async function main(argv: readonly string[], world: CliWorld): Promise<ExitCode> {
   const debug = argv.includes("--debug") || world.env.CI_MIRROR_DEBUG === "true";
   let invocation: Invocation | undefined;
+  const redactor = new Redactor();
   try {
     const parser = buildParser(world, (chosen) => {
       invocation = chosen;
@@ -23,33 +24,32 @@ export async function main(argv: readonly string[], world: CliWorld): Promise<Ex
     if (invocation == null) return 0;
     // yargs types each command's args in its builder; the handler hands them over untyped.
     const args = invocation.args as never;
+    const commandWorld: CommandWorld = { ...world, redactor };
     // Each command's implementation is loaded only when it runs: `--help`, `--version` and a
     // no-op scheduled sync should not pay for modules they never use.
     switch (invocation.command) {
       case "sync":
-        return await (await import("./commands/sync-run.ts")).runSync(args, world);
+        return await (await import("./commands/sync-run.ts")).runSync(args, commandWorld);
       case "validate":
         return await (await import("./commands/validate-run.ts")).runValidate(args, world);
       case "demo":
         return await (await import("./commands/demo.ts")).runDemo(args, world, main);
       case "push-mirrors":
-        return await (await import("./commands/push-mirrors-run.ts")).runPushMirrors(args, world);
+        return await (await import("./commands/push-mirrors-run.ts")).runPushMirrors(args, commandWorld);
       case "audit":
-        return await (await import("./commands/audit.ts")).runAudit(args, world);
+        return await (await import("./commands/audit.ts")).runAudit(args, commandWorld);
       case "plan":
         return await (await import("./commands/plan-run.ts")).runPlan(args, world);
       case "sandbox":
         return await (await import("./commands/sandbox-run.ts")).runSandbox(args, world);
     }
   } catch (error) {
-    return renderError(error, world, debug);
+    return renderError(error, world, debug, redactor);
   }
 }
 
-function renderError(error: unknown, world: CliWorld, debug: boolean): ExitCode {
-  // Secrets registered during the run live in the command's redactor; this one still scrubs
-  // credentials from URLs, which is what an unexpected error could carry.
-  const redactor = new Redactor();
+function renderError(error: unknown, world: CliWorld, debug: boolean, redactor: Redactor): ExitCode {
+  // The command's own redactor: it knows every secret the command registered before failing.
   const write = (line: string): void => {
     world.stderr.write(`${redactor.redact(line)}\n`);
   };

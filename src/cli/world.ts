@@ -1,5 +1,6 @@
 import type { Env } from "../git/environment.ts";
 import type { TextSink } from "../output/printer.ts";
+import type { Redactor } from "../output/redact.ts";
 
 /** What a command may touch of the outside world. Only main.ts builds it from `process`. */
 export interface CliWorld {
@@ -9,4 +10,12 @@ export interface CliWorld {
   stderr: TextSink;
   /** Aborted when the process is asked to stop (SIGINT/SIGTERM); long-running commands end then. */
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * What a command runs with: the CLI's world and the run's one redactor. The command registers
+ * every secret it learns with it, and main.ts renders the command's errors through it.
+ */
+export interface CommandWorld extends CliWorld {
+  redactor: Redactor;
 }

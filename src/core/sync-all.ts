@@ -111,9 +111,12 @@ function chooseMirrors(config: Config, only: readonly string[] | undefined): Mir
 }
 
 async function writeReports(report: RunReport, request: SyncRequest, world: SyncAllWorld): Promise<void> {
+  // Redacted as a value first, so escaping (JSON's `\"`, XML's `&amp;`) cannot hide a secret
+  // from the redactor; the rendered text is redacted again below.
+  const redacted = world.redactor.redactValue(report);
   const files: Array<[string | undefined, () => string]> = [
-    [request.reportFile, () => `${JSON.stringify(report, null, 2)}\n`],
-    [request.junitFile, () => toJUnit(report)],
+    [request.reportFile, () => `${JSON.stringify(redacted, null, 2)}\n`],
+    [request.junitFile, () => toJUnit(redacted)],
   ];
   for (const [file, render] of files) {
     if (file == null) continue;

@@ -118,8 +118,9 @@ export function smtpSettingsFromEnv(env: Env): { settings?: SmtpSettings; proble
 export async function sendEmail(
   settings: SmtpSettings,
   notification: AuditNotification,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; redact?: ((text: string) => string) | undefined } = {},
 ): Promise<SendResult> {
+  const redact = options.redact ?? String;
   const timeout = options.timeoutMs ?? 20_000;
   const transport = nodemailer.createTransport({
     host: settings.host,
@@ -137,8 +138,8 @@ export async function sendEmail(
     await transport.sendMail({
       from: settings.from,
       to: settings.to,
-      subject: notification.subject,
-      text: `${notification.text}\n`,
+      subject: redact(notification.subject),
+      text: redact(`${notification.text}\n`),
     });
     return { ok: true };
   } catch (error) {

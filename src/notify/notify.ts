@@ -26,14 +26,18 @@ export async function notifyFailures(
   const sent: string[] = [];
   const warnings: string[] = [];
   if (report.ok || (request.webhookVariable == null && !request.email)) return { sent, warnings };
-  const notification = buildNotification(report, env.CI_JOB_URL);
+  // Redacted before it is serialised: a mirror's last_error can quote a credential.
+  const notification = redactor.redactValue(buildNotification(report, env.CI_JOB_URL));
   if (request.webhookVariable != null) {
     const url = env[request.webhookVariable]?.trim();
     redactor.add(url);
     if (url == null || url === "") {
       warnings.push(`webhook not sent: variable ${request.webhookVariable} is not set`);
     } else {
-      const result = await sendWebhook(url, notification, request.webhook);
+      const result = await sendWebhook(url, notification, {
+        ...request.webhook,
+        redact: (text) => redactor.redact(text),
+      });
       if (result.ok) sent.push(`webhook (${request.webhookVariable})`);
       else warnings.push(`webhook not sent: ${result.reason}`);
     }
@@ -45,7 +49,7 @@ export async function notifyFailures(
     if (settings == null) {
       warnings.push(`e-mail not sent: ${problems.join("; ")}`);
     } else {
-      const result = await sendEmail(settings, notification);
+      const result = await sendEmail(settings, notification, { redact: (text) => redactor.redact(text) });
       if (result.ok) sent.push(`e-mail to ${settings.to.join(", ")}`);
       else warnings.push(result.reason);
     }

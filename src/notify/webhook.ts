@@ -6,6 +6,8 @@ export interface WebhookOptions {
   /** Extra attempts after the first; default 1. */
   retries?: number;
   retryDelayMs?: number;
+  /** Applied to the JSON body as sent: the second pass over an already redacted notification. */
+  redact?: ((text: string) => string) | undefined;
 }
 
 export type SendResult = { ok: true } | { ok: false; reason: string };
@@ -29,7 +31,7 @@ export async function sendWebhook(
       const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(notification),
+        body: (options.redact ?? String)(JSON.stringify(notification)),
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
         redirect: "error",
       });

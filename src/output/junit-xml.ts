@@ -1,3 +1,5 @@
+import { stripXmlControls } from "./redact.ts";
+
 /**
  * JUnit XML as GitLab's pipeline Tests tab reads it (artifacts:reports:junit): one suite, one
  * test case per thing that can fail, with the failure's message and the details as text.
@@ -42,14 +44,7 @@ function seconds(ms: number): string {
 }
 
 function xml(text: string): string {
-  return (
-    text
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;")
-      // XML 1.0 forbids control characters other than tab and newline.
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+  return stripXmlControls(
+    text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"),
   );
 }

@@ -5,7 +5,7 @@ import type { AuditReport } from "../../core/audit/types.ts";
 import { ToolError, UsageError } from "../../errors/tool-error.ts";
 import type { Redactor } from "../../output/redact.ts";
 import { withConfigOption } from "../options.ts";
-import type { CliWorld } from "../world.ts";
+import type { CommandWorld } from "../world.ts";
 
 export function auditBuilder<T>(yargs: Argv<T>) {
   return withConfigOption(yargs)
@@ -58,7 +58,7 @@ const DEFAULT_STUCK_AFTER_MS = 3_600_000;
  * or project failed, 2 usage or config error. The heavy modules (GitLab client, SMTP) are
  * loaded only when the command runs, so the parser stays cheap for every other command.
  */
-export async function runAudit(args: AuditArgs, world: CliWorld): Promise<0 | 1 | 2> {
+export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 | 1 | 2> {
   if (!Number.isFinite(args.concurrency) || args.concurrency < 1) {
     throw new UsageError("--concurrency must be a number of at least 1");
   }
@@ -80,18 +80,24 @@ export async function runAudit(args: AuditArgs, world: CliWorld): Promise<0 | 1 
       import("../../core/audit/table.ts"),
       import("../../core/audit/junit.ts"),
     ]);
-  const [{ Printer }, { Redactor }, { resolveGitLabSettings }, { createGitLabClient }, { notifyFailures }] =
-    await Promise.all([
-      import("../../output/printer.ts"),
-      import("../../output/redact.ts"),
-      import("../../gitlab/settings.ts"),
-      import("../../gitlab/client.ts"),
-      import("../../notify/notify.ts"),
-    ]);
+  const [
+    { Printer },
+    { registerConfigSecrets },
+    { resolveGitLabSettings },
+    { createGitLabClient },
+    { notifyFailures },
+  ] = await Promise.all([
+    import("../../output/printer.ts"),
+    import("../../output/config-secrets.ts"),
+    import("../../gitlab/settings.ts"),
+    import("../../gitlab/client.ts"),
+    import("../../notify/notify.ts"),
+  ]);
 
-  const redactor = new Redactor();
+  const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
+  await registerConfigSecrets(config, world.env, redactor, [args.notifyWebhook]);
   for (const warning of warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
   const scope = {
     projects: config.audit?.projects ?? [],
@@ -127,14 +133,17 @@ export async function runAudit(args: AuditArgs, world: CliWorld): Promise<0 | 1 
   for (const warning of report.notifications.warnings) printer.err(`warning: ${warning}`);
   for (const sent of report.notifications.sent) printer.err(`notified: ${sent}`);
 
+  // Redacted as a value before it is rendered: escaping (JSON, XML) cannot hide a secret from
+  // this pass. Every rendering is redacted again as text on its way out.
+  const shown = redactor.redactValue(report);
   if (args.json) {
-    printer.out(toJson(report));
+    printer.out(toJson(shown));
   } else {
-    for (const line of auditTable(report, now)) printer.out(line);
-    printer.out(auditSummaryLine(report));
+    for (const line of auditTable(shown, now)) printer.out(line);
+    printer.out(auditSummaryLine(shown));
   }
-  if (args.report != null) await writeOutput(world.cwd, args.report, toJson(report), redactor);
-  if (args.junit != null) await writeOutput(world.cwd, args.junit, auditJUnit(report), redactor);
+  if (args.report != null) await writeOutput(world.cwd, args.report, toJson(shown), redactor);
+  if (args.junit != null) await writeOutput(world.cwd, args.junit, auditJUnit(shown), redactor);
   return report.ok ? 0 : 1;
 }
 

@@ -16,17 +16,18 @@ import { hasCredentials, mirrorUrlWithCredentials } from "../../gitlab/mirror-ur
 import type { RemoteMirrorInput } from "../../gitlab/port.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { Printer } from "../../output/printer.ts";
-import { Redactor } from "../../output/redact.ts";
-import type { CliWorld } from "../world.ts";
+import { registerConfigSecrets } from "../../output/config-secrets.ts";
+import type { Redactor } from "../../output/redact.ts";
+import type { CliWorld, CommandWorld } from "../world.ts";
 
 import type { PushMirrorsArgs } from "./push-mirrors.ts";
 
 const DEFAULT_CONFIG = "mirrors.yml";
 
-export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Promise<0 | 1 | 2> {
+export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld): Promise<0 | 1 | 2> {
   if (!Number.isFinite(args.timeout) || args.timeout <= 0)
     throw new UsageError("--timeout must be a positive number of seconds");
-  const redactor = new Redactor();
+  const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   // mirrors.yml by default, like every command. `apply` needs it; the one-mirror actions use its
   // `gitlab:` settings when it is there, and work from --gitlab-url / $CI_SERVER_URL without it.
@@ -35,16 +36,22 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Pr
   let config: Config | undefined;
   if (!optional || (await isFile(resolve(world.cwd, configFile)))) {
     const loaded = await loadConfig(configFile, { cwd: world.cwd });
+    await registerConfigSecrets(loaded.config, world.env, redactor, [args.tokenVar]);
     for (const warning of loaded.warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
     config = loaded.config;
+  } else {
+    redactor.add(args.tokenVar == null ? undefined : world.env[args.tokenVar]);
   }
   const settings = resolveGitLabSettings(config?.gitlab, world.env, {
     redactor,
     urlOverride: args.gitlabUrl,
   });
   const port = createGitLabClient({ ...settings, timeoutMs: args.timeout * 1000, redactor });
+  // JSON is redacted as a value before it is serialised, so escaping cannot hide a secret;
+  // text is redacted by the printer. What GitLab says (a mirror's last_error) is redacted before
+  // it is formatted, too, because the table shortens it and could cut a secret in two.
   const print = (text: string, json: unknown): void => {
-    printer.out(args.json ? JSON.stringify(json, null, 2) : text);
+    printer.out(args.json ? JSON.stringify(redactor.redactValue(json), null, 2) : text);
   };
 
   if (args.action === "apply") {
@@ -66,17 +73,19 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Pr
   const project = requireProject(args.project);
   switch (args.action) {
     case "list": {
-      const mirrors = await port.listRemoteMirrors(project);
+      const mirrors = redactor.redactValue(await port.listRemoteMirrors(project));
       print(formatMirrors(mirrors), mirrors.map(mirrorJson));
       return 0;
     }
     case "show": {
-      const mirror = await port.getRemoteMirror(project, requireId(args.id));
+      const mirror = redactor.redactValue(await port.getRemoteMirror(project, requireId(args.id)));
       print(formatMirror(mirror), mirrorJson(mirror));
       return 0;
     }
     case "create": {
-      const mirror = await port.createRemoteMirror(project, createInput(args, world, redactor));
+      const mirror = redactor.redactValue(
+        await port.createRemoteMirror(project, createInput(args, world, redactor)),
+      );
       print(`created push mirror ${mirror.id}\n${formatMirror(mirror)}`, mirrorJson(mirror));
       return 0;
     }
@@ -91,7 +100,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CliWorld): Pr
       const input = attributes(args);
       if (Object.keys(input).length === 0)
         throw new UsageError("nothing to update", "Pass at least one attribute flag.");
-      const mirror = await port.updateRemoteMirror(project, id, input);
+      const mirror = redactor.redactValue(await port.updateRemoteMirror(project, id, input));
       print(`updated push mirror ${mirror.id}\n${formatMirror(mirror)}`, mirrorJson(mirror));
       return 0;
     }

@@ -2,11 +2,11 @@ import { loadConfig } from "../../config/index.ts";
 import { syncAll } from "../../core/sync-all.ts";
 import { UsageError } from "../../errors/tool-error.ts";
 import { Printer } from "../../output/printer.ts";
-import { Redactor } from "../../output/redact.ts";
-import type { CliWorld } from "../world.ts";
+import { registerConfigSecrets } from "../../output/config-secrets.ts";
+import type { CommandWorld } from "../world.ts";
 import type { SyncArgs } from "./sync.ts";
 
-export async function runSync(args: SyncArgs, world: CliWorld): Promise<0 | 1 | 2> {
+export async function runSync(args: SyncArgs, world: CommandWorld): Promise<0 | 1 | 2> {
   const only = args.mirror
     ?.flatMap((value) => String(value).split(","))
     .map((name) => name.trim())
@@ -25,9 +25,10 @@ export async function runSync(args: SyncArgs, world: CliWorld): Promise<0 | 1 | 
   }
   if (!Number.isFinite(args.timeout) || args.timeout <= 0)
     throw new UsageError("--timeout must be a positive number of minutes");
-  const redactor = new Redactor();
+  const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
+  await registerConfigSecrets(config, world.env, redactor);
   for (const warning of warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
   const { exitCode } = await syncAll(
     config,
