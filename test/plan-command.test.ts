@@ -17,6 +17,7 @@ const options: PlanOptions = {
   cache: true,
   timeout: "1h",
   concurrency: 4,
+  maxJobs: 1000,
 };
 
 function fleet(count: number): Pick<Config, "file" | "mirrors"> {

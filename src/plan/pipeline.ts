@@ -1,5 +1,6 @@
 import type { Config } from "../config/types.ts";
 import { UsageError } from "../errors/tool-error.ts";
+import { assignShards } from "./shards.ts";
 import { shellQuote } from "./shell.ts";
 
 /** GitLab refuses a `parallel:matrix` that expands to more than 200 jobs. */
@@ -10,6 +11,26 @@ export const NEEDS_NAME_LIMIT = 128;
 /** The child declares its own single stage: it is a separate pipeline, and the parent's stage names mean nothing there. */
 export const CHILD_STAGE = "sync";
 export const CACHE_DIR = ".ci-mirror/cache";
+/**
+ * Jobs the child may have unless told otherwise. GitLab.com refuses a pipeline of more than 500
+ * jobs on Free (1,500 Premium, 2,000 Ultimate: the `ci_pipeline_size` plan limit, checked per
+ * pipeline, a child being a pipeline of its own), and counts at most 500 active jobs per project
+ * on Free (`ci_active_jobs`, every running pipeline's jobs). 200 leaves room for the parent's
+ * jobs and for a second run (a schedule and a manual run) at the same time.
+ */
+export const DEFAULT_MAX_JOBS = 200;
+/**
+ * The largest child configuration written. GitLab reads at most 5 MB from an artifact include
+ * (`max_artifacts_content_include_size`, once fixed in lib/gitlab/ci/artifact_file_reader.rb),
+ * and refuses a configuration whose parsed size passes `max_yaml_size_bytes` (2 MB by default,
+ * measured in memory, where YAML takes more room than on disk). 1 MiB stays clear of both.
+ */
+export const CHILD_CONFIG_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Longest mirror list one shard job passes to `--mirror`. Linux refuses to start a program with
+ * a single argument longer than 128 KiB (MAX_ARG_STRLEN); the job would fail before ci-mirror ran.
+ */
+export const SHARD_ARGUMENT_LIMIT = 100_000;
 /**
  * The released runtime image (ci-mirror, git, git-lfs, openssh-client). The registry path is a
  * placeholder until the project's home is final; the tag follows package.json (a test checks it
@@ -37,12 +58,13 @@ export interface PlanOptions {
   concurrency: number;
   /** One shell line run before the CLI, for images that do not ship ci-mirror. Empty: none. */
   beforeScript?: string | undefined;
+  /** Jobs the child may have: up to this many mirrors get a job each, more are sharded. */
+  maxJobs: number;
 }
 
 export interface SyncJob {
   stage: string;
   image: string;
-  variables?: Record<string, string>;
   before_script?: string[];
   script: string[];
   parallel?: { matrix: { MIRROR: string[] }[] };
@@ -64,32 +86,55 @@ export interface ChildPipeline {
   jobs: Record<string, SyncJob>;
   /** The mirrors the child syncs, in config order. */
   mirrors: string[];
+  /** One job per mirror, or shard jobs that sync several each (the fleet is past `maxJobs`). */
+  layout: "per-mirror" | "shards";
+  /** Number of jobs GitLab creates: a matrix job counts once per mirror. */
+  jobCount: number;
 }
 
 /**
- * Turn a config into the child pipeline's jobs: one matrix job per chunk of at most 200 mirrors,
- * each matrix entry syncing one mirror. Pure, so the CLI only reads the config and writes YAML.
- * Throws a UsageError (exit 2) for anything GitLab would refuse later, when it is harder to read.
+ * Turn a config into the child pipeline's jobs. Up to `maxJobs` mirrors (counting the whole
+ * config, not the `only` selection): one job per mirror, as matrix jobs of at most 200 entries.
+ * Past it: `maxJobs` shards, each mirror in the shard rendezvous hashing gives it, one job per
+ * shard syncing its mirrors with `sync --mirror a,b,c`. Whether a run is narrowed or not, a mirror
+ * is always in the same job, cache and resource group. Pure, so the CLI only reads the config and
+ * writes YAML. Throws a UsageError (exit 2) for anything GitLab would refuse later, when it is
+ * harder to read.
  */
 export function planPipeline(config: Pick<Config, "file" | "mirrors">, options: PlanOptions): ChildPipeline {
   checkOptions(options);
-  const names = selectMirrors(
-    config.mirrors.map((mirror) => mirror.name),
-    options.only,
-  );
+  const all = config.mirrors.map((mirror) => mirror.name);
+  const names = selectMirrors(all, options.only);
   const jobs: Record<string, SyncJob> = {};
   if (names.length === 0) {
     // A child pipeline without jobs fails the trigger job ("downstream pipeline can not be created").
     jobs[`${options.jobPrefix}-sync-none`] = noOpJob(config.file, options);
-    return { stages: [CHILD_STAGE], jobs, mirrors: [] };
+    return { stages: [CHILD_STAGE], jobs, mirrors: [], layout: "per-mirror", jobCount: 1 };
+  }
+  if (all.length > options.maxJobs) {
+    const selected = new Set(names);
+    for (const [shard, members] of assignShards(all, options.maxJobs)) {
+      const chosen = members.filter((name) => selected.has(name));
+      if (chosen.length === 0) continue;
+      const jobName = `${options.jobPrefix}-shard-${shard}`;
+      checkJobName(jobName);
+      jobs[jobName] = shardJob(shard, chosen, options);
+    }
+    return {
+      stages: [CHILD_STAGE],
+      jobs,
+      mirrors: names,
+      layout: "shards",
+      jobCount: Object.keys(jobs).length,
+    };
   }
   const chunks = chunk(names, MATRIX_LIMIT);
   chunks.forEach((chunkNames, index) => {
     const jobName = `${options.jobPrefix}-sync-${index + 1}`;
-    for (const name of chunkNames) checkJobNameLength(jobName, name);
+    for (const name of chunkNames) checkJobName(`${jobName}: [${name}]`);
     jobs[jobName] = syncJob(chunkNames, options);
   });
-  return { stages: [CHILD_STAGE], jobs, mirrors: names };
+  return { stages: [CHILD_STAGE], jobs, mirrors: names, layout: "per-mirror", jobCount: names.length };
 }
 
 function checkOptions(options: PlanOptions): void {
@@ -101,6 +146,11 @@ function checkOptions(options: PlanOptions): void {
   if (options.timeout.trim() === "") throw new UsageError("--timeout must be a GitLab duration such as 1h");
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
     throw new UsageError("--concurrency must be a whole number of at least 1");
+  if (!Number.isInteger(options.maxJobs) || options.maxJobs < 1)
+    throw new UsageError(
+      "--max-jobs must be a whole number of at least 1",
+      `It is the most jobs the child pipeline may have (default ${DEFAULT_MAX_JOBS}); see your GitLab plan's limits.`,
+    );
 }
 
 /** Config order is kept so job numbering is stable between runs with the same config. */
@@ -133,10 +183,9 @@ function selectMirrors(all: readonly string[], only: readonly string[] | undefin
   return all.filter((name) => wanted.has(name));
 }
 
-function checkJobNameLength(jobName: string, mirror: string): void {
+function checkJobName(full: string): void {
   // GitLab names a matrix job `<job>: [<value>]`. Nothing in the child `needs` these jobs, so
   // 255 applies; 128 would if a later job were to `needs` one.
-  const full = `${jobName}: [${mirror}]`;
   if (full.length > JOB_NAME_LIMIT)
     throw new UsageError(
       `job name "${full}" is longer than GitLab's ${JOB_NAME_LIMIT} characters`,
@@ -160,31 +209,74 @@ function syncJob(names: string[], options: PlanOptions): SyncJob {
     '--junit "reports/$MIRROR.xml"',
     ...(options.dryRun ? ["--dry-run"] : []),
   ].join(" ");
-  const job: SyncJob = {
+  return {
     stage: CHILD_STAGE,
     image: options.image,
-    variables: { CI_MIRROR_CONCURRENCY: String(options.concurrency) },
     ...beforeScript(options),
     script: [command],
     parallel: { matrix: [{ MIRROR: names }] },
-  };
-  if (options.cache) {
     // The key is per mirror, so each job restores only its own bare repo; the whole cache dir is
     // cached because that job's cache dir holds nothing else.
-    job.cache = { key: "ci-mirror-$MIRROR", paths: [`${CACHE_DIR}/`], when: "always" };
-  }
-  // Two pipelines (a schedule and a manual run) must never push the same target at once.
-  job.resource_group = "ci-mirror-$MIRROR";
-  job.interruptible = true;
-  job.timeout = options.timeout;
-  job.retry = { max: 2, when: ["runner_system_failure", "stuck_or_timeout_failure", "scheduler_failure"] };
-  job.artifacts = {
-    when: "always",
-    expire_in: "30 days",
-    paths: ["reports/"],
-    reports: { junit: "reports/*.xml" },
+    ...(options.cache ? { cache: cacheOf("ci-mirror-$MIRROR") } : {}),
+    // Two pipelines (a schedule and a manual run) must never push the same target at once.
+    resource_group: "ci-mirror-$MIRROR",
+    ...jobSettings(options),
   };
-  return job;
+}
+
+/**
+ * One shard: its mirrors, listed in the script, synced `concurrency` at a time. The sync prints a
+ * collapsible log section and writes a JUnit test case per mirror, so the shard reads like the
+ * jobs it replaces. Cache key and resource group are the shard's, under the job prefix: another
+ * include of the component (another config) has shards of its own.
+ */
+function shardJob(shard: number, names: string[], options: PlanOptions): SyncJob {
+  const list = names.join(",");
+  if (list.length > SHARD_ARGUMENT_LIMIT)
+    throw new UsageError(
+      `shard ${shard} would pass ${names.length} mirror names (${list.length} characters) on one command line, past what Linux starts a program with`,
+      "Raise --max-jobs (the max_jobs input), so that each shard syncs fewer mirrors.",
+    );
+  const id = `${options.jobPrefix}-shard-${shard}`;
+  const command = [
+    "ci-mirror sync",
+    `--mirror ${shellQuote(list)}`,
+    `--config ${shellQuote(options.configFile)}`,
+    `--cache-dir ${CACHE_DIR}`,
+    `--concurrency ${options.concurrency}`,
+    `--report reports/shard-${shard}.json`,
+    `--junit reports/shard-${shard}.xml`,
+    ...(options.dryRun ? ["--dry-run"] : []),
+  ].join(" ");
+  return {
+    stage: CHILD_STAGE,
+    image: options.image,
+    ...beforeScript(options),
+    script: [command],
+    ...(options.cache ? { cache: cacheOf(`ci-mirror-${id}`) } : {}),
+    resource_group: `ci-mirror-${id}`,
+    ...jobSettings(options),
+  };
+}
+
+function cacheOf(key: string): NonNullable<SyncJob["cache"]> {
+  return { key, paths: [`${CACHE_DIR}/`], when: "always" };
+}
+
+function jobSettings(
+  options: PlanOptions,
+): Pick<SyncJob, "interruptible" | "timeout" | "retry" | "artifacts"> {
+  return {
+    interruptible: true,
+    timeout: options.timeout,
+    retry: { max: 2, when: ["runner_system_failure", "stuck_or_timeout_failure", "scheduler_failure"] },
+    artifacts: {
+      when: "always",
+      expire_in: "30 days",
+      paths: ["reports/"],
+      reports: { junit: "reports/*.xml" },
+    },
+  };
 }
 
 function noOpJob(configFile: string, options: PlanOptions): SyncJob {

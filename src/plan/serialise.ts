@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
-import type { ChildPipeline } from "./pipeline.ts";
+import { UsageError } from "../errors/tool-error.ts";
+import { CHILD_CONFIG_LIMIT_BYTES, type ChildPipeline } from "./pipeline.ts";
 
 /**
  * The child pipeline as YAML. `stages` first, then the jobs; the header comment says where the
@@ -16,5 +17,12 @@ export function childPipelineYaml(pipeline: ChildPipeline, source: string): stri
     // No anchors/aliases: GitLab accepts them, but a reader of the artifact should not need to.
     { aliasDuplicateObjects: false, lineWidth: 0 },
   );
-  return `${header.join("\n")}\n${body}`;
+  const text = `${header.join("\n")}\n${body}`;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > CHILD_CONFIG_LIMIT_BYTES)
+    throw new UsageError(
+      `the child pipeline would be ${Math.ceil(bytes / 1024)} KiB of YAML, past the ${CHILD_CONFIG_LIMIT_BYTES / 1024} KiB GitLab is sure to read`,
+      "Split the mirrors over several config files, each included with its own job_prefix; fewer jobs (--max-jobs) also make the file smaller.",
+    );
+  return text;
 }

@@ -26,15 +26,20 @@ export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
     timeout: args.timeout,
     concurrency: args.concurrency,
     beforeScript: args.beforeScript,
+    maxJobs: args.maxJobs,
   });
   const out = resolve(world.cwd, args.out);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, childPipelineYaml(pipeline, args.config));
   const jobs = Object.keys(pipeline.jobs);
+  const mirrors = `${pipeline.mirrors.length} mirror${pipeline.mirrors.length === 1 ? "" : "s"}`;
+  const dryRun = args.dryRun ? ", dry run" : "";
   world.stdout.write(
     pipeline.mirrors.length === 0
       ? `${args.out}: no mirrors to sync; one no-op job (${jobs.join(", ")})\n`
-      : `${args.out}: ${pipeline.mirrors.length} mirror${pipeline.mirrors.length === 1 ? "" : "s"} in ${jobs.length} job${jobs.length === 1 ? "" : "s"} (${jobs.join(", ")})${args.dryRun ? ", dry run" : ""}\n`,
+      : pipeline.layout === "shards"
+        ? `${args.out}: ${mirrors} in ${jobs.length} shard job${jobs.length === 1 ? "" : "s"} (the config has more than --max-jobs ${args.maxJobs} mirrors)${dryRun}\n`
+        : `${args.out}: ${mirrors} in ${jobs.length} job${jobs.length === 1 ? "" : "s"} (${jobs.join(", ")})${dryRun}\n`,
   );
   return 0;
 }

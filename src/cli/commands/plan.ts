@@ -1,5 +1,5 @@
 import type { Argv } from "yargs";
-import { DEFAULT_IMAGE } from "../../plan/pipeline.ts";
+import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS } from "../../plan/pipeline.ts";
 import { withConfigOption } from "../options.ts";
 
 export function planBuilder<T>(yargs: Argv<T>) {
@@ -36,7 +36,12 @@ export function planBuilder<T>(yargs: Argv<T>) {
       alias: "j",
       type: "number",
       default: 4,
-      describe: "Mirrors at once in a job that syncs several (matrix jobs sync one each)",
+      describe: "Mirrors at once in a shard job (a matrix job syncs one)",
+    })
+    .option("max-jobs", {
+      type: "number",
+      default: DEFAULT_MAX_JOBS,
+      describe: "Most jobs in the child: up to this many mirrors get one each, more are sharded",
     })
     .option("before-script", {
       type: "string",
@@ -44,7 +49,8 @@ export function planBuilder<T>(yargs: Argv<T>) {
       describe: "Shell line run before ci-mirror in each sync job (e.g. to install it)",
     })
     .example([
-      ["$0 plan --out child.yml", "One matrix job per 200 mirrors"],
+      ["$0 plan --out child.yml", "One job per mirror, or 200 shard jobs past 200 mirrors"],
+      ["$0 plan --out child.yml --max-jobs 50", "At most 50 jobs, sharding past 50 mirrors"],
       ["$0 plan --out child.yml --only tool,docs --dry-run", "Two mirrors, changing nothing"],
     ]);
 }
