@@ -6,6 +6,7 @@ import { hardenedGitEnv, outsideAnyRepository } from "../git/environment.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";
+import { cacheRecovery, type CacheRecovery } from "./cache-recovery.ts";
 import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
@@ -65,7 +66,20 @@ export async function syncMirror(
       sourceEnv: source.env,
       targetEnv: target.env,
     };
-    await run(mirror, git, settings, world, report, timings, background);
+    const recovery = cacheRecovery(git.cache, world.log);
+    const attempt = () => run(mirror, git, settings, world, report, timings, background, recovery);
+    try {
+      await attempt();
+    } catch (error) {
+      if (!(await recovery.recover(error))) throw error;
+      // Again from the listings, with a new cache: the failed attempt may have pushed some refs.
+      report.refs = [];
+      report.warnings = [];
+      report.status = "up-to-date";
+      await attempt();
+    } finally {
+      if (recovery.warning !== undefined) report.warnings.unshift(recovery.warning);
+    }
   } catch (error) {
     report.status = "failed";
     report.error = toMirrorError(error, world);
@@ -86,6 +100,7 @@ async function run(
   report: MirrorReport,
   timings: MirrorTimings,
   background: Promise<unknown>[],
+  recovery: CacheRecovery,
 ): Promise<void> {
   const urls = { source: mirror.source.url, target: mirror.target.url };
   let mark = performance.now();
@@ -142,6 +157,7 @@ async function run(
   // Into an empty target the upstream's default branch goes first; ask for it while fetching.
   if (targetAll.size === 0 && !settings.dryRun) background.push(upstreamDefault());
   mark = performance.now();
+  await recovery.open();
   const upstream = await updateCache(
     git,
     urls,

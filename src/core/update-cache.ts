@@ -3,6 +3,7 @@ import {
   cacheRepoExists,
   cloneCacheRepo,
   initCacheRepo,
+  isConnected,
   isShallow,
   listCachedRefs,
   presentObjects,
@@ -113,6 +114,10 @@ async function settle(
 
 async function missingRefs(git: MirrorGit, refs: RefMap): Promise<string[]> {
   const present = await presentObjects(git.cache, refs.values());
+  const held = [...refs.values()].filter((sha) => present.has(sha));
+  // A fetch that failed half-way (a dropped connection, an upstream sending a bad pack) can leave
+  // a tip's commit without the rest of its history: held tips count only when complete.
+  if (!(await isConnected(git.cache, held))) return [...refs.keys()];
   return [...refs].filter(([, sha]) => !present.has(sha)).map(([ref]) => ref);
 }
 

@@ -1,5 +1,6 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { GitError } from "../errors/git-error.ts";
 import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, type GitContext } from "./runner.ts";
 import { outsideAnyRepository, type Env } from "./environment.ts";
@@ -148,6 +149,19 @@ export async function presentObjects(ctx: GitContext, shas: Iterable<string>): P
   );
 }
 
+/**
+ * True when every object reachable from these tips is in the cache, as git's own check after a
+ * fetch asks it: the walk stops at what the cache's refs already reach.
+ */
+export async function isConnected(ctx: GitContext, tips: readonly string[]): Promise<boolean> {
+  if (tips.length === 0) return true;
+  const { exitCode } = await runGit(ctx, ["rev-list", "--objects", "--quiet", "--stdin", "--not", "--all"], {
+    input: `${[...new Set(tips)].join("\n")}\n`,
+    okExitCodes: [128],
+  });
+  return exitCode === 0;
+}
+
 export async function isShallow(ctx: GitContext): Promise<boolean> {
   const { stdout } = await runGit(ctx, ["rev-parse", "--is-shallow-repository"]);
   return stdout.trim() === "true";
@@ -199,4 +213,70 @@ export function isZeroSha(sha: string): boolean {
 /** Housekeeping after a successful run, in the foreground so the CI cache saves a finished repo. */
 export async function collectGarbage(ctx: GitContext): Promise<void> {
   await runGit(ctx, ["gc", "--auto", "--quiet"]);
+}
+
+/**
+ * What is wrong with the cache repository, or undefined when nothing is (or there is no cache
+ * yet). Looks at the cache alone, never at a remote, so nothing a server says or sends can make
+ * a healthy cache look damaged. A quick look: is it a bare repository, can its refs be read, are
+ * the objects they point at there. With `deep`, after a step failed, also `git fsck --no-full`:
+ * every reachable object is there and every loose object reads back whole (packs carry their
+ * own checksums, and hashing them all would cost minutes on a large repository).
+ */
+export async function cacheDamage(
+  ctx: GitContext,
+  options: { deep?: boolean } = {},
+): Promise<string | undefined> {
+  let entries: string[];
+  try {
+    entries = await readdir(ctx.cwd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ENOTDIR") return "it is a file, not a repository";
+    throw error;
+  }
+  // cacheRepoExists() made the directory before the first run filled it.
+  if (entries.length === 0) return undefined;
+  try {
+    const bare = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
+    if (bare.stdout.trim() !== "true") return "it is not a bare git repository";
+    const refs = await refsUnder(ctx, []);
+    const present = await presentObjects(ctx, refs.values());
+    const lost = [...refs.keys()].filter((ref) => !present.has(refs.get(ref) ?? ""));
+    const [first] = lost;
+    if (first !== undefined) {
+      return lost.length === 1
+        ? `${first} points at an object it does not have`
+        : `${lost.length} refs point at objects it does not have, ${first} among them`;
+    }
+    if (options.deep === true) {
+      // It walks the whole history: give it the time a network operation gets.
+      const { stdout, stderr } = await runGit(ctx, ["fsck", "--no-full", "--no-dangling", "--no-progress"], {
+        network: true,
+        okExitCodes: [1, 2, 3, 4, 5, 6, 7],
+      });
+      const found = lines(`${stdout}\n${stderr}`).find(
+        (line) => !FSCK_STYLE.test(line) && FSCK_DAMAGE.test(line),
+      );
+      if (found !== undefined) return `git fsck: ${found.replace(/^error:\s*/, "")}`;
+    }
+  } catch (error) {
+    // git could not even read it (packed-refs cut short, say). A hang or a full disk is no sign.
+    if (error instanceof GitError && !["timeout", "missing-tool"].includes(error.kind)) return error.message;
+    throw error;
+  }
+  return undefined;
+}
+
+// fsck's lines for lost or unreadable data. Its complaints about how an object is written
+// ("error in commit …: badTimezone") are no damage: upstreams publish such objects, and the
+// cache stores them faithfully.
+const FSCK_STYLE = /^(error|warning) in /;
+const FSCK_DAMAGE =
+  /^missing |^broken link|corrupt|invalid sha1 pointer|unable to|cannot|bad object|^fatal:/i;
+
+/** Remove the cache repository, whatever is there (a file where it should be, too). */
+export async function discardCache(ctx: GitContext): Promise<void> {
+  await rm(ctx.cwd, { recursive: true, force: true });
 }

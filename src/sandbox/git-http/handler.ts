@@ -51,7 +51,7 @@ export async function handleRequest(
 
   let killChild: () => void = () => undefined;
   // Filled in once auth has passed; the sink reads it lazily.
-  const armed: { drop?: ArmedFault | undefined } = {};
+  const armed: { drop?: ArmedFault | undefined; corrupt?: ArmedFault | undefined } = {};
   const sink = createSink(res, {
     onStatus: (status) => (record.status = status),
     onBytes: (n) => {
@@ -64,6 +64,13 @@ export async function handleRequest(
     onDrop: () => {
       if (armed.drop != null) armed.drop.remaining -= 1;
       killChild();
+    },
+    corruptAt: () =>
+      armed.corrupt != null && armed.corrupt.remaining > 0
+        ? Math.max(0, armed.corrupt.afterBytes ?? 0)
+        : undefined,
+    onCorrupt: () => {
+      if (armed.corrupt != null) armed.corrupt.remaining -= 1;
     },
   });
   const countIn = (n: number): void => {
@@ -120,6 +127,7 @@ export async function handleRequest(
   }
   // Armed now, used up only when it fires (see Fault.afterBytes).
   armed.drop = state.faults.find(route, "drop");
+  armed.corrupt = state.faults.find(route, "corrupt");
 
   if (lfs) {
     await handleLfs({

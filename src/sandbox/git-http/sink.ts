@@ -17,6 +17,9 @@ export function createSink(
     onBytes: (n: number) => void;
     dropAfter: () => number | undefined;
     onDrop: () => void;
+    /** Body offset of a byte to damage, once. */
+    corruptAt?: () => number | undefined;
+    onCorrupt?: () => void;
   },
 ): ResponseSink {
   let started = false;
@@ -44,8 +47,15 @@ export function createSink(
         drop();
       }
     },
-    write(chunk) {
+    write(written) {
       if (dropped || res.destroyed) return true;
+      let chunk = written;
+      const at = hooks.corruptAt?.();
+      if (at != null && at >= sent && at < sent + chunk.length) {
+        chunk = Buffer.from(chunk);
+        chunk[at - sent] = (chunk[at - sent] ?? 0) ^ 0xff;
+        hooks.onCorrupt?.();
+      }
       const limit = hooks.dropAfter();
       if (limit != null && sent + chunk.length >= limit) {
         const part = chunk.subarray(0, limit - sent);

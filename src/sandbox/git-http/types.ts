@@ -49,13 +49,12 @@ export interface Fault {
   on?: "info-refs" | "upload-pack" | "receive-pack" | "lfs";
   /**
    * "stall" accepts the request and never answers (no status, no bytes) until the client goes away
-   * or the server closes: a host that hangs rather than fails.
+   * or the server closes: a host that hangs rather than fails. "corrupt" inverts the bits of the
+   * body byte at `afterBytes`: a host that sends a damaged pack. "redirect" answers with a redirect
+   * to the same path and query under `location`, before any authentication, as a moved repository
+   * (or a hostile server) does.
    */
-  /**
-   * "redirect" answers with a redirect to the same path and query under `location`, before any
-   * authentication, as a moved repository (or a hostile server) does.
-   */
-  kind: "drop" | "status-500" | "latency" | "stall" | "redirect";
+  kind: "drop" | "status-500" | "latency" | "stall" | "redirect" | "corrupt";
   /** Service of the request (`info/refs?service=…` or the service's POST); undefined matches both. */
   service?: "git-upload-pack" | "git-receive-pack";
   /** For "redirect": the base URL to send the client to, e.g. another server's `url`. */
@@ -64,13 +63,14 @@ export interface Fault {
   status?: 301 | 302 | 303 | 307 | 308;
   /**
    * Matching requests served normally before the fault takes effect (default 0), to aim it at a
-   * later request: the fetch's `info/refs` after the listing's. Not for "drop".
+   * later request: the fetch's `info/refs` after the listing's. Not for "drop" or "corrupt".
    */
   skip?: number;
   /**
    * For "drop": cut the connection once the response has sent this many body bytes (0 = right after
    * the headers). A response that ends before that is left alone and does not use up the fault, so
-   * a fault meant for the pack is not spent on a tiny ls-refs answer that precedes it.
+   * a fault meant for the pack is not spent on a tiny ls-refs answer that precedes it. For
+   * "corrupt": the offset of the byte to damage, used up the same way.
    */
   afterBytes?: number;
   /** For "latency": delay before the request is served. */
