@@ -125,6 +125,36 @@ describe("webhook", () => {
     expect(result.warnings.join("")).not.toContain("secret-hook-path");
   });
 
+  it("follows no redirect: says where it pointed (origin only), and the body goes nowhere else", async () => {
+    const elsewhere: string[] = [];
+    const other = await listen(
+      createServer((req, res) => {
+        void body(req).then((text) => {
+          elsewhere.push(text);
+          res.end("ok");
+        });
+      }),
+    );
+    const url = await listen(
+      createServer((_req, res) => {
+        res.writeHead(301, { location: `${other}/services/T000/B000/secret-hook-path` });
+        res.end();
+      }),
+    );
+    const result = await notifyFailures(
+      failedReport(),
+      { webhookVariable: "HOOK", email: false, webhook: { retryDelayMs: 10 } },
+      { HOOK: `${url}/services/T000/B000/secret-hook-path` },
+      new Redactor(),
+    );
+    expect(elsewhere).toEqual([]);
+    expect(result.sent).toEqual([]);
+    expect(result.warnings).toEqual([
+      `webhook not sent: the webhook answered 301, a redirect to ${other}, which ci-mirror does not follow; put the final URL in the variable (after 1 attempt)`,
+    ]);
+    expect(result.warnings.join("")).not.toContain("secret-hook-path");
+  });
+
   it("sends nothing when every mirror is fine", async () => {
     const result = await notifyFailures(
       { ...failedReport(), ok: true },

@@ -82,6 +82,7 @@ export async function startDemoServers(root: string, secret: string): Promise<De
         await fetch(`${gitlab.url}/api/v4/projects/apps%2Fweb/remote_mirrors/${mirror.id}/sync`, {
           method: "POST",
           headers: { "PRIVATE-TOKEN": gitlabToken },
+          redirect: "error",
         });
         await gitlab.waitForMirror("apps/web", mirror.id);
       }

@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GitbeakerRequestError, GitbeakerTimeoutError } from "@gitbeaker/rest";
 import type { Gitlab } from "@gitbeaker/rest";
+import { ToolError } from "../errors/tool-error.ts";
 
 type GitlabOptions = ConstructorParameters<typeof Gitlab>[0];
 export type RequesterFn = NonNullable<GitlabOptions["requesterFn"]>;
@@ -41,6 +42,8 @@ const RETRY_ALWAYS = new Set([429, 503]);
 // are sent again, so a create never runs twice.
 const RETRY_IDEMPOTENT = new Set([500, 502, 504]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+// What one response may make us hold in memory: a page of 100 projects is well under 1 MiB.
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export function createRequesterFn(options: TransportOptions): RequesterFn {
   return (resource: ResourceOptions) => {
@@ -84,8 +87,16 @@ async function sendWithRetries(
     options.onRequest();
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body, signal });
-      if (response.ok) return await parseResponse(response);
+      // GitLab's API answers API calls itself and never redirects them: a redirect comes from a
+      // moved instance, a proxy or an attacker. Followed, it would carry PRIVATE-TOKEN (which
+      // fetch keeps across origins, unlike Authorization) and, on a 307/308, the body (a push
+      // mirror's credential) to wherever it points. So none is followed, and it is an error.
+      response = await fetch(url, { method, headers, body, signal, redirect: "manual" });
+      if (isRedirect(response)) {
+        await response.body?.cancel();
+        throw redirectError(url, method, response);
+      }
+      if (response.ok) return await parseResponse(response, url);
     } catch (error) {
       if (timeout.aborted) {
         throw new GitbeakerTimeoutError("Query timeout was reached", { cause: error });
@@ -98,7 +109,7 @@ async function sendWithRetries(
       RETRY_ALWAYS.has(response.status) || (RETRY_IDEMPOTENT.has(response.status) && IDEMPOTENT.has(method));
     const asked = retryAfterMs(response.headers.get("retry-after"));
     if (!retryable || last || (asked != null && asked > maxDelayMs)) {
-      throw await requestError(new Request(url, { method, headers }), response);
+      throw await requestError(new Request(url, { method, headers }), response, url);
     }
     await response.body?.cancel();
     // GitLab's Retry-After is the end of its throttle window: asking earlier is refused again.
@@ -125,19 +136,77 @@ function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError;
 }
 
-async function parseResponse(response: Response): Promise<Formatted> {
+function isRedirect(response: Response): boolean {
+  return response.status >= 300 && response.status < 400 && response.status !== 304;
+}
+
+function redirectError(url: URL, method: string, response: Response): ToolError {
+  return new ToolError(
+    "EGITLABREDIRECT",
+    `${url.host} answered ${method} ${url.pathname} with a redirect (${response.status}) to ${redirectTarget(response.headers.get("location"), url)}; ci-mirror follows no redirect from the GitLab API, so neither the token nor the request went there`,
+    {
+      fix: "GitLab does not redirect API calls: set gitlab.url (or --gitlab-url, or $CI_SERVER_URL) to the instance's own address, or to its new one if it has moved.",
+    },
+  );
+}
+
+/** Where a redirect pointed, as origin and path: a query or userinfo may carry secrets. */
+function redirectTarget(location: string | null, base: URL): string {
+  if (location == null || location.trim() === "") return "no location";
+  try {
+    const target = new URL(location, base);
+    return `${target.origin}${target.pathname}`;
+  } catch {
+    return "an unreadable location";
+  }
+}
+
+/**
+ * The body as text, refusing one larger than MAX_BODY_BYTES: a server's `Content-Length`, or the
+ * bytes it actually streams, must not decide how much memory the client takes.
+ */
+async function readText(response: Response, url: URL): Promise<string> {
+  const tooLarge = (): ToolError =>
+    new ToolError(
+      "EGITLABUNEXPECTED",
+      `${url.host} sent more than ${MAX_BODY_BYTES / 1024 / 1024} MiB for ${url.pathname}; ci-mirror reads no API response that large`,
+      { fix: "Check that gitlab.url points at GitLab itself, not at a proxy or another server." },
+    );
+  const declared = Number(response.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body == null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function parseResponse(response: Response, url: URL): Promise<Formatted> {
   const headers = Object.fromEntries(response.headers.entries());
   if (response.status === 204) return { body: null, headers, status: response.status };
   const type = (response.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
-  const text = await response.text();
+  const text = await readText(response, url);
   let body: Formatted["body"] = text;
   if (type === "application/json") body = text === "" ? {} : ((JSON.parse(text) as Formatted["body"]) ?? {});
   return { body, headers, status: response.status };
 }
 
 /** The same error gitbeaker throws, so callers see one error type whatever path a call took. */
-async function requestError(request: Request, response: Response): Promise<GitbeakerRequestError> {
-  const text = await response.text();
+async function requestError(request: Request, response: Response, url: URL): Promise<GitbeakerRequestError> {
+  const text = await readText(response, url);
   let description = text;
   if ((response.headers.get("content-type") ?? "").includes("application/json")) {
     try {

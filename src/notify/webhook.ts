@@ -25,27 +25,43 @@ export async function sendWebhook(
 ): Promise<SendResult> {
   const attempts = 1 + Math.max(0, options.retries ?? 1);
   let reason = "not sent";
+  let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     if (attempt > 1) await sleep(options.retryDelayMs ?? 1_000);
+    made = attempt;
     try {
       const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: (options.redact ?? String)(JSON.stringify(notification)),
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-        redirect: "error",
+        // The URL is the secret, and the notification goes only there: a redirect (even to
+        // https on the same host) is reported, never followed with the body.
+        redirect: "manual",
       });
       // Drain the body so the connection is released; its content is of no use to us.
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) return { ok: true };
-      reason = `the webhook answered ${response.status}`;
+      reason =
+        response.status >= 300 && response.status < 400
+          ? `the webhook answered ${response.status}, a redirect to ${originOf(response.headers.get("location"), url)}, which ci-mirror does not follow; put the final URL in the variable`
+          : `the webhook answered ${response.status}`;
       // A 4xx will not change on a second try (bad URL, revoked hook); 429 might.
       if (response.status < 500 && response.status !== 429) break;
     } catch (error) {
       reason = describeFetchError(error);
     }
   }
-  return { ok: false, reason: `${reason} (after ${attempts} attempt${attempts === 1 ? "" : "s"})` };
+  return { ok: false, reason: `${reason} (after ${made} attempt${made === 1 ? "" : "s"})` };
+}
+
+/** Only the origin: a webhook's path is its secret, and a redirect's path may be the same one. */
+function originOf(location: string | null, base: string): string {
+  try {
+    return location == null ? "nowhere" : new URL(location, base).origin;
+  } catch {
+    return "an unreadable location";
+  }
 }
 
 function describeFetchError(error: unknown): string {

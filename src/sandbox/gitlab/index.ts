@@ -5,3 +5,4 @@ export type { MirrorAttributes, MirrorStatePatch, ProjectOptions, TokenOptions }
 export type { RateLimitConfig } from "./throttle.ts";
 export { manualClock, realClock } from "./clock.ts";
 export type { ManualClock, SandboxClock } from "./clock.ts";
+export type { HostileAnswer, RedirectStatus } from "./hostile.ts";

@@ -13,6 +13,8 @@ import { ApiError, routeNotFound } from "./errors.ts";
 import { startGitFront } from "./git-front.ts";
 import { createMirrorRunner } from "./mirror-runner.ts";
 import type { Reply } from "./errors.ts";
+import { createHostileTable, redirectReply, withHostileHeaders } from "./hostile.ts";
+import type { HostileAnswer } from "./hostile.ts";
 import type {
   AccessLevel,
   Group,
@@ -104,6 +106,9 @@ export interface GitLabSandbox {
   setMirrorState(projectPath: string, mirrorId: number, patch: MirrorStatePatch): RemoteMirror;
   rateLimit(config: RateLimitConfig | undefined): void;
   injectFailure(failure: InjectedFailure): void;
+  /** Answers GitLab never gives (a redirect, lying headers), for the requests they match. */
+  injectHostile(answer: HostileAnswer): void;
+  clearHostile(): void;
   latency(ms: number): void;
   readonly requests: RecordedApiRequest[];
   /** Syncs the API accepted, oldest first; the next step runs real pushes for them. */
@@ -145,6 +150,7 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
   const store = createStore();
   const requests: RecordedApiRequest[] = [];
   const failures: InjectedFailure[] = [];
+  const hostileAnswers = createHostileTable();
   const sockets = new Set<Socket>();
   let throttle: Throttle | undefined;
   let delayMs = 0;
@@ -175,10 +181,24 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
         req.headers["private-token"] ?? req.headers.authorization ?? req.socket.remoteAddress ?? "";
       const verdict = throttle.check(String(caller), authHeader !== "none", at);
       if (verdict.reply != null) return { reply: verdict.reply, authHeader, path };
-      const reply = await route(req, parsed, method, raw, at);
+      const reply = await answer(req, parsed, method, raw, at);
       return { reply: { ...reply, headers: { ...verdict.headers, ...reply.headers } }, authHeader, path };
     }
-    return { reply: await route(req, parsed, method, raw, at), authHeader, path };
+    return { reply: await answer(req, parsed, method, raw, at), authHeader, path };
+  }
+
+  // Hostile answers (hostile.ts) are laid over whatever GitLab would have said.
+  async function answer(
+    req: IncomingMessage,
+    parsed: URL,
+    method: string,
+    raw: string,
+    at: Date,
+  ): Promise<Reply> {
+    const hostile = hostileAnswers.take(method, parsed);
+    if (hostile?.redirect != null) return redirectReply(hostile.redirect);
+    const reply = await route(req, parsed, method, raw, at);
+    return hostile == null ? reply : withHostileHeaders(reply, hostile, parsed.searchParams);
   }
 
   async function route(
@@ -331,6 +351,8 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     injectFailure(failure) {
       failures.push({ ...failure });
     },
+    injectHostile: (hostile) => hostileAnswers.inject(hostile),
+    clearHostile: () => hostileAnswers.clear(),
     latency(ms) {
       delayMs = ms;
     },
