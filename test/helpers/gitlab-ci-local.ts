@@ -158,15 +158,19 @@ export async function readmeBlocks(heading: string, language = "yaml"): Promise<
   if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
   const level = /^#+/.exec(heading)?.[0].length ?? 1;
   const blocks: string[] = [];
-  let open: string[] | undefined;
+  // Inside any fenced block (`# comment` lines of YAML are not headings); its lines are kept
+  // when the block is in the language asked for.
+  let fence: { keep: boolean; lines: string[] } | undefined;
   for (const line of lines.slice(start + 1)) {
-    const headingLevel = /^(#+) /.exec(line)?.[1]?.length;
-    if (open == null && headingLevel != null && headingLevel <= level) break;
-    if (open == null && line.trim() === `\`\`\`${language}`) open = [];
-    else if (open != null && line.trim() === "```") {
-      blocks.push(`${open.join("\n")}\n`);
-      open = undefined;
-    } else if (open != null) open.push(line);
+    const trimmed = line.trim();
+    if (fence == null) {
+      const headingLevel = /^(#+) /.exec(line)?.[1]?.length;
+      if (headingLevel != null && headingLevel <= level) break;
+      if (trimmed.startsWith("```")) fence = { keep: trimmed === `\`\`\`${language}`, lines: [] };
+    } else if (trimmed === "```") {
+      if (fence.keep) blocks.push(`${fence.lines.join("\n")}\n`);
+      fence = undefined;
+    } else fence.lines.push(line);
   }
   if (blocks.length === 0) throw new Error(`README.md section "${heading}" has no ${language} block`);
   return blocks;
