@@ -14,7 +14,9 @@ let apiToken: string;
 beforeAll(async () => {
   gitlab = await startGitLabSandbox({ allowLocalRequests: true });
   const bot = gitlab.addUser("mirror-bot");
-  gitlab.addGroup("mirror/tools");
+  // Internal, so that `create_target: { visibility: internal }` is allowed in it (GitLab refuses
+  // a project more open than its group).
+  gitlab.addGroup("mirror/tools", { visibility: "internal" });
   gitlab.addMember("mirror", "mirror-bot", 40);
   apiToken = gitlab.addToken(bot, { scopes: ["api"] });
 });
@@ -93,6 +95,19 @@ describe("create_target", () => {
       },
     );
     expect(lookup.status).toBe(404);
+  });
+
+  it("says plainly that GitLab refuses a project more open than its group", async () => {
+    const s = await setup("{ visibility: public }");
+
+    const run = await s.sync();
+
+    expect(run.code).toBe(1);
+    const output = run.stdout + run.stderr;
+    expect(output).toContain(
+      `cannot create mirror/tools/${s.name}: GitLab refused it: public is not allowed in a internal group.`,
+    );
+    expect(output).toContain("A project cannot be more open than its group");
   });
 
   it("fails without creating anything when the target is missing and create_target is off", async () => {

@@ -62,13 +62,37 @@ export function targetCreator(gitlab: GitLabSettings, env: Env, redactor: Redact
     })();
     const { port: api, url } = await port;
     const where = targetProjectPath(mirror.target.url, url);
-    const created = await api.createProject({
-      ...where,
-      visibility: mirror.createTarget?.visibility ?? "private",
-      description: mirror.createTarget?.description ?? `Mirror of ${scrubUrlCredentials(mirror.source.url)}`,
-      // A short name: GitLab ignores a full ref here (gitlab-org/gitlab#516857).
-      defaultBranch: defaultBranch?.replace(/^refs\/heads\//, ""),
-    });
+    const visibility = mirror.createTarget?.visibility ?? "private";
+    const created = await api
+      .createProject({
+        ...where,
+        visibility,
+        description:
+          mirror.createTarget?.description ?? `Mirror of ${scrubUrlCredentials(mirror.source.url)}`,
+        // A short name: GitLab ignores a full ref here (gitlab-org/gitlab#516857).
+        defaultBranch: defaultBranch?.replace(/^refs\/heads\//, ""),
+      })
+      .catch((error: unknown) => {
+        throw visibilityRefusal(error, `${where.namespacePath}/${where.path}`, visibility);
+      });
     return created.pathWithNamespace;
   };
+}
+
+// GitLab refuses a project more open than its group ("public is not allowed in a private group.").
+function visibilityRefusal(error: unknown, project: string, visibility: string): unknown {
+  // By shape, not `instanceof GitLabRefusal`: gitlab/errors.ts would load gitbeaker into every sync.
+  const reasons: unknown = error instanceof ToolError && "reasons" in error ? error.reasons : [];
+  const reason = (Array.isArray(reasons) ? reasons : []).find(
+    (r): r is string => typeof r === "string" && r.startsWith("visibility_level "),
+  );
+  if (reason == null) return error;
+  return new ToolError(
+    "ECREATETARGET",
+    `cannot create ${project}: GitLab refused it: ${reason.slice("visibility_level ".length)}`,
+    {
+      fix: `A project cannot be more open than its group: set \`create_target: { visibility: … }\` no more open than the group (it is ${visibility} now), or change the group's visibility.`,
+      cause: error,
+    },
+  );
 }

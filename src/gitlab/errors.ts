@@ -82,13 +82,10 @@ function fromResponse(
   }
   if (status === 404) return notFound(description, context, cause);
   if (status === 400 || status === 409 || status === 412 || status === 422) {
-    return new ToolError(
-      "EGITLABVALIDATION",
+    return new GitLabRefusal(
       `${host} refused the request${where}: ${validationText(description)}`,
-      {
-        fix: "Correct the values named above.",
-        cause,
-      },
+      validationReasons(description),
+      cause,
     );
   }
   if (status === 429) {
@@ -144,18 +141,31 @@ function notFound(description: string, context: ErrorContext, cause: unknown): T
   return new ToolError("EGITLABNOTFOUND", `not found on ${context.host}`, { fix, cause });
 }
 
+/** GitLab refused a request as invalid (400, 409, 412, 422); `reasons` are its own words. */
+export class GitLabRefusal extends ToolError {
+  readonly reasons: readonly string[];
+  constructor(message: string, reasons: readonly string[], cause: unknown) {
+    super("EGITLABVALIDATION", message, { fix: "Correct the values named above.", cause });
+    this.reasons = reasons;
+  }
+}
+
 /**
  * GitLab's 400 bodies are either a sentence (`url is missing`) or an ActiveModel errors hash,
  * which gitbeaker hands over as JSON: `{"url":["is blocked: …"]}` → `url is blocked: …`.
  */
 export function validationText(description: string): string {
+  return validationReasons(description).join("; ");
+}
+
+function validationReasons(description: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(description);
   } catch {
-    return description;
+    return [description];
   }
-  if (parsed == null || typeof parsed !== "object" || Array.isArray(parsed)) return description;
+  if (parsed == null || typeof parsed !== "object" || Array.isArray(parsed)) return [description];
   const parts: string[] = [];
   for (const [field, messages] of Object.entries(parsed)) {
     for (const message of Array.isArray(messages) ? messages : [messages]) {
@@ -163,7 +173,7 @@ export function validationText(description: string): string {
       parts.push(field === "base" ? text : `${field} ${text}`);
     }
   }
-  return parts.join("; ");
+  return parts;
 }
 
 function networkReason(error: TypeError): string {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { loadConfig } from "../../config/index.ts";
 import type { Config } from "../../config/types.ts";
 import { applyPushMirrors } from "../../core/push-mirrors/apply.ts";
+import { mirrorRefusal } from "../../core/push-mirrors/refusal.ts";
 import {
   applyJson,
   formatApply,
@@ -83,8 +84,11 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
       return 0;
     }
     case "create": {
+      const input = createInput(args, world, redactor);
       const mirror = redactor.redactValue(
-        await port.createRemoteMirror(project, createInput(args, world, redactor)),
+        await port.createRemoteMirror(project, input).catch((error: unknown) => {
+          throw mirrorRefusal(error, project, args.url ?? input.url);
+        }),
       );
       print(`created push mirror ${mirror.id}\n${formatMirror(mirror)}`, mirrorJson(mirror));
       return 0;
@@ -100,7 +104,11 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
       const input = attributes(args);
       if (Object.keys(input).length === 0)
         throw new UsageError("nothing to update", "Pass at least one attribute flag.");
-      const mirror = redactor.redactValue(await port.updateRemoteMirror(project, id, input));
+      const mirror = redactor.redactValue(
+        await port.updateRemoteMirror(project, id, input).catch((error: unknown) => {
+          throw mirrorRefusal(error, project, `#${id}`);
+        }),
+      );
       print(`updated push mirror ${mirror.id}\n${formatMirror(mirror)}`, mirrorJson(mirror));
       return 0;
     }

@@ -9,6 +9,7 @@ import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
 import type { Redactor } from "../../output/redact.ts";
 import { isChange, planPushMirrors } from "./plan.ts";
+import { mirrorRefusal } from "./refusal.ts";
 import type { FieldChange, PlanOptions, PushMirrorAction } from "./plan.ts";
 
 export interface ApplyOptions extends PlanOptions {
@@ -136,7 +137,9 @@ async function execute(
         return { action, status: "skipped" };
     }
   } catch (error) {
-    return { action, status: "failed", error: asToolError(error) };
+    const url =
+      action.kind === "delete" || action.kind === "undeclared" ? action.existing.url : action.declared.url;
+    return { action, status: "failed", error: asToolError(mirrorRefusal(error, action.project, url)) };
   }
 }
 

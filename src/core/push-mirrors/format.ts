@@ -74,6 +74,14 @@ export function formatApply(result: ApplyResult): string {
       );
     }
   }
+  // Each failed action once more as a plain line: what GitLab said about which mirror, and the fix.
+  for (const o of result.outcomes) {
+    if (o.status === "failed" && o.error != null) {
+      lines.push(
+        `error ${o.error.code}: ${o.error.message}${o.error.fix == null ? "" : ` (fix: ${o.error.fix})`}`,
+      );
+    }
+  }
   for (const failure of result.failures) {
     lines.push(`${failure.project}: error ${failure.error.code}: ${failure.error.message}`);
   }

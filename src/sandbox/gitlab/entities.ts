@@ -72,7 +72,7 @@ export function projectEntity(ctx: EntityContext, project: Project, caller: User
     visibility: project.visibility,
     namespace: namespaceEntity(ctx, ns),
     archived: project.archived,
-    empty_repo: false,
+    empty_repo: project.emptyRepo === true,
     creator_id: project.creatorId,
   };
   // EE exposes `mirror`, and the pull-mirror settings only while `mirror` is true.

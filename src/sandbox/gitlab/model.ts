@@ -99,6 +99,10 @@ export interface Project {
   protectedBranches: ProtectedBranch[];
   remoteMirrors: RemoteMirror[];
   pullMirror: PullMirror | undefined;
+  /** `empty_repo`: no branch yet. A new project's repository is empty until the first push. */
+  emptyRepo?: boolean;
+  /** Groups the project is shared with (`project_group_links`): group id → the access they give. */
+  sharedWith?: Map<number, AccessLevel>;
   /** `ci_push_repository_for_job_token_allowed` (default false): may this project's jobs push? */
   ciPushRepositoryForJobTokenAllowed?: boolean;
 }

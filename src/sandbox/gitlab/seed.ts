@@ -126,6 +126,7 @@ export function seedProject(
     protectedBranches: [],
     remoteMirrors: [],
     pullMirror: undefined,
+    emptyRepo: true,
     ciPushRepositoryForJobTokenAllowed: options.ciPushRepositoryForJobTokenAllowed === true,
   };
   store.projects.push(project);

@@ -264,7 +264,10 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
   const git = await startGitFront({
     store,
     now,
-    onRefsChanged: (project) => mirrors.afterPush(project),
+    onRefsChanged: (project) => {
+      project.emptyRepo = false;
+      mirrors.afterPush(project);
+    },
   });
   const mirrors = createMirrorRunner({
     context,
@@ -318,8 +321,9 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     addJobToken: (projectPath, username) => seedJobToken(store, projectPath, username),
     repoPath: (projectPath) => git.repoDir(projectOrThrow(store, projectPath)),
     async commitFiles(projectPath, branch, files, message = "sandbox commit") {
-      const dir = await git.repoDir(projectOrThrow(store, projectPath));
-      return commitFiles(dir, git.gitEnv, branch, files, message);
+      const project = projectOrThrow(store, projectPath);
+      project.emptyRepo = false;
+      return commitFiles(await git.repoDir(project), git.gitEnv, branch, files, message);
     },
     async setRef(projectPath, ref, target) {
       await setRef(await git.repoDir(projectOrThrow(store, projectPath)), git.gitEnv, ref, target);

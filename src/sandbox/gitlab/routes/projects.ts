@@ -49,6 +49,10 @@ function createProject(rc: RouteContext): ReturnType<Route["handle"]> {
 
   const siblings = store.projects.filter((p) => p.namespaceId === ns.id);
   const errors: Record<string, string[]> = {};
+  // app/models/project.rb#visibility_level_allowed_by_group: never more open than the group.
+  if (isGroup(ns) && VISIBILITIES.indexOf(visibility) > VISIBILITIES.indexOf(ns.visibility)) {
+    errors.visibility_level = [`${visibility} is not allowed in a ${ns.visibility} group.`];
+  }
   if (siblings.some((p) => p.name.toLowerCase() === name.toLowerCase()))
     errors.name = ["has already been taken"];
   if (siblings.some((p) => p.path.toLowerCase() === path.toLowerCase()))
@@ -71,6 +75,8 @@ function createProject(rc: RouteContext): ReturnType<Route["handle"]> {
     protectedBranches: [],
     remoteMirrors: [],
     pullMirror: undefined,
+    // Created without a repository: `empty_repo: true` until the first push.
+    emptyRepo: true,
   };
   store.projects.push(project);
   return json(201, projectEntity(rc.sandbox, project, user));
