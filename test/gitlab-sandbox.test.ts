@@ -149,11 +149,23 @@ describe("projects", () => {
     const api = client(maintainer);
     const acme = await call("GET", `/projects/${APP}`, maintainer);
     const namespaceId = (acme.body as { namespace: { parent_id: number } }).namespace.parent_id;
-    const created = await api.Projects.create({ name: "New One", namespaceId, visibility: "internal" });
+    // app/models/project.rb#visibility_level_allowed_by_group: acme is private.
+    expect(
+      await call("POST", "/projects", maintainer, {
+        name: "Open",
+        namespace_id: namespaceId,
+        visibility: "internal",
+      }),
+    ).toMatchObject({
+      status: 400,
+      body: { message: { visibility_level: ["internal is not allowed in a private group."] } },
+    });
+    const created = await api.Projects.create({ name: "New One", namespaceId, visibility: "private" });
     expect(created).toMatchObject({
       path: "new-one",
-      visibility: "internal",
+      visibility: "private",
       path_with_namespace: "acme/new-one",
+      empty_repo: true,
     });
     const duplicate = await gitbeakerError(api.Projects.create({ name: "New One", namespaceId }));
     expect(duplicate.cause?.description).toBe(
