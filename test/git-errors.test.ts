@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { classifyGitFailure } from "../src/git/errors.ts";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { classifyGitFailure, diskFullError } from "../src/git/errors.ts";
 
 describe("classifyGitFailure", () => {
   it.each([
@@ -42,5 +44,76 @@ describe("classifyGitFailure", () => {
     });
 
     expect(error.message).toBe("git fetch failed (exit 128): the thing broke");
+  });
+});
+
+describe("a full disk", () => {
+  // What git 2.39 printed when its cache dir was on a full tmpfs: index-pack (a clone, a large
+  // fetch) and unpack-objects (a small fetch).
+  it.each([
+    "fatal: write error: No space left on device\nfatal: fetch-pack: invalid index-pack output\n",
+    "fatal: unable to write loose object file: No space left on device\nfatal: unpack-objects failed\n",
+    "error: unable to write file objects/ab/cdef: Disk quota exceeded\nfatal: unpack-objects failed\n",
+  ])("is its own failure, not retried, and names the directory: %s", (stderr) => {
+    const error = classifyGitFailure("fetch", { stderr, exitCode: 128, cwd: "/srv/ci/cache/tool.git" });
+
+    expect(error.kind).toBe("disk-full");
+    expect(error.code).toBe("EDISKFULL");
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/^git fetch failed: .*(No space left on device|Disk quota exceeded)$/);
+    expect(error.fix).toContain("/srv/ci/cache/tool.git");
+    expect(error.fix).toContain("--cache-dir");
+  });
+
+  it("is not taken from what a server says: its disk is not ours", () => {
+    const error = classifyGitFailure("push", {
+      stderr:
+        "remote: fatal: write error: No space left on device\nerror: remote unpack failed: No space left on device\nfatal: the remote end hung up unexpectedly\n",
+      exitCode: 128,
+      cwd: "/srv/ci/cache/tool.git",
+    });
+
+    expect(error.kind).not.toBe("disk-full");
+  });
+});
+
+describe("diskFullError", () => {
+  // /dev/full answers every write with ENOSPC: a real error from the kernel, without filling a disk.
+  async function enospc(): Promise<unknown> {
+    try {
+      await writeFile("/dev/full", "x");
+    } catch (error) {
+      return error;
+    }
+    throw new Error("writing /dev/full succeeded");
+  }
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "names the cache dir, the temp dir, or the file's directory",
+    async () => {
+      const error = await enospc();
+      const file = "/dev/full";
+
+      expect(diskFullError(error, { cacheDir: "/dev", tempDir: "/tmp" }, file)?.fix).toContain(
+        "the cache dir (/dev)",
+      );
+      expect(diskFullError(error, { cacheDir: "/srv/cache", tempDir: "/dev" }, file)?.fix).toContain(
+        "the temp dir (/dev;",
+      );
+      const elsewhere = diskFullError(error, { cacheDir: "/srv/cache", tempDir: "/tmp" }, file);
+      expect(elsewhere?.code).toBe("EDISKFULL");
+      expect(elsewhere?.message).toBe("could not write /dev/full: no space left on device");
+      expect(elsewhere?.fix).toBe("The disk that holds /dev is full. Free space there and run again.");
+      // A failed write names no file: then both places are named.
+      expect(diskFullError(error, { cacheDir: "/srv/cache", tempDir: "/tmp" })?.fix).toContain(
+        "the cache dir or the temp dir",
+      );
+    },
+  );
+
+  it("leaves other errors alone", () => {
+    expect(
+      diskFullError(Object.assign(new Error("nope"), { code: "EACCES" }), { cacheDir: "/c", tempDir: "/t" }),
+    ).toBe(undefined);
   });
 });

@@ -61,8 +61,19 @@ export function cacheRecovery(cache: GitContext, log: (line: string) => void): C
   };
 }
 
-/** Failures whose cause lies outside the cache: credentials, host keys, a missing git, time. */
-const NOT_THE_CACHE: ReadonlySet<GitError["kind"]> = new Set(["auth", "host-key", "missing-tool", "timeout"]);
+/**
+ * Failures whose cause lies outside the cache: credentials, host keys, a refused redirect, a
+ * missing git, time, a cancelled run, a full disk (a new cache would not fit either).
+ */
+const NOT_THE_CACHE: ReadonlySet<GitError["kind"]> = new Set([
+  "auth",
+  "host-key",
+  "redirect",
+  "missing-tool",
+  "timeout",
+  "cancelled",
+  "disk-full",
+]);
 
 function couldBeTheCache(error: unknown): boolean {
   if (error instanceof GitError) return !NOT_THE_CACHE.has(error.kind);

@@ -1,8 +1,10 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MirrorConfig } from "../config/types.ts";
 import { cacheRepoContext, collectGarbage } from "../git/cache-repo.ts";
 import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../git/environment.ts";
+import { diskFullError } from "../git/errors.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";
@@ -82,7 +84,7 @@ export async function syncMirror(
     }
   } catch (error) {
     report.status = "failed";
-    report.error = toMirrorError(error, world);
+    report.error = toMirrorError(error, settings, world);
   } finally {
     await Promise.allSettled(background);
     for (const auth of auths) await auth.dispose();
@@ -279,7 +281,11 @@ function alreadyInSync(upstream: RefMap, target: RefMap, prune: boolean): boolea
   return !prune || target.size === upstream.size;
 }
 
-function toMirrorError(error: unknown, world: SyncWorld): MirrorReport["error"] {
+function toMirrorError(error: unknown, settings: SyncSettings, world: SyncWorld): MirrorReport["error"] {
+  const full = diskFullError(error, { cacheDir: settings.cacheDir, tempDir: tmpdir() });
+  if (full !== undefined) {
+    return { code: full.code, message: world.redactor.redact(full.message), fix: full.fix };
+  }
   if (isToolError(error)) {
     return { code: error.code, message: world.redactor.redact(error.message), fix: error.fix };
   }

@@ -14,6 +14,7 @@ export type GitFailureKind =
   | "missing-tool"
   | "redirect"
   | "cancelled"
+  | "disk-full"
   | "other";
 
 export class GitError extends ToolError {
@@ -44,6 +45,7 @@ function codeOf(kind: GitFailureKind): string {
     "missing-tool": "EGITMISSING",
     redirect: "EGITREDIRECT",
     cancelled: "ECANCELLED",
+    "disk-full": "EDISKFULL",
     other: "EGIT",
   };
   return codes[kind];

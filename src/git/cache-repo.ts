@@ -263,7 +263,11 @@ export async function cacheDamage(
     }
   } catch (error) {
     // git could not even read it (packed-refs cut short, say). A hang or a full disk is no sign.
-    if (error instanceof GitError && !["timeout", "missing-tool"].includes(error.kind)) return error.message;
+    if (
+      error instanceof GitError &&
+      !["timeout", "missing-tool", "cancelled", "disk-full"].includes(error.kind)
+    )
+      return error.message;
     throw error;
   }
   return undefined;

@@ -5,6 +5,7 @@ import type { Endpoint } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
 import type { Redactor } from "../output/redact.ts";
 import { withConfigEntries, type Env } from "./environment.ts";
+import { diskFullError } from "./errors.ts";
 
 /**
  * Credentials for one endpoint, as environment for the git processes that talk to it.
@@ -60,7 +61,9 @@ async function sshAuth(endpoint: Endpoint, base: Env, world: AuthWorld): Promise
       exitCode: 2,
     });
   }
-  const scratch = await mkdtemp(join(tmpdir(), "ci-mirror-ssh-"));
+  const scratch = await mkdtemp(join(tmpdir(), "ci-mirror-ssh-")).catch((error: unknown) => {
+    throw diskFullError(error, { tempDir: tmpdir() }) ?? error;
+  });
   const dispose = (): Promise<void> => rm(scratch, { recursive: true, force: true });
   try {
     const knownHosts = await fileFromVariable(
@@ -111,7 +114,11 @@ async function fileFromVariable(
   if (!value.includes("\n") && (await isFile(value))) return value;
   if (secret) world.redactor.add(value.trim());
   // ssh rejects a key without its final newline ("invalid format").
-  await writeFile(scratchPath, value.endsWith("\n") ? value : `${value}\n`, { mode: 0o600 });
+  await writeFile(scratchPath, value.endsWith("\n") ? value : `${value}\n`, { mode: 0o600 }).catch(
+    (error: unknown) => {
+      throw diskFullError(error, { tempDir: tmpdir() }, scratchPath) ?? error;
+    },
+  );
   await chmod(scratchPath, 0o600);
   return scratchPath;
 }

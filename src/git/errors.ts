@@ -1,4 +1,6 @@
+import { dirname, relative, isAbsolute } from "node:path";
 import { GitError } from "../errors/git-error.ts";
+import { ToolError } from "../errors/tool-error.ts";
 
 /**
  * Translate a failed git process into a GitError whose kind decides retry and whose message
@@ -12,6 +14,8 @@ interface FailureLike {
   code?: string;
   exitCode?: number;
   shortMessage?: string;
+  /** Where git ran: the cache repository, or the cache dir for a clone. */
+  cwd?: string;
 }
 
 export const REDIRECT_FIX =
@@ -73,6 +77,19 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
       error,
     );
   }
+  // Before the network patterns: git follows a failed write with "index-pack failed", which
+  // would read as a broken connection and be retried, to fail the same way each time.
+  const full = ownLines(stderr).findLast((line) => DISK_FULL.test(line));
+  if (full !== undefined) {
+    const where = failure.cwd ?? "the cache dir";
+    return new GitError(
+      "disk-full",
+      verb,
+      `git ${verb} failed: ${full.replace(/^(fatal|error):\s*/, "")}`,
+      `The disk that holds ${where} is full. Free space there, or point --cache-dir at a disk with room; ci-mirror does not retry this, as it would fail the same way.`,
+      error,
+    );
+  }
   for (const pattern of PATTERNS) {
     if (pattern.test.test(stderr)) {
       return new GitError(pattern.kind, verb, `git ${verb} failed: ${detail}`, pattern.fix, error);
@@ -86,6 +103,57 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
     undefined,
     error,
   );
+}
+
+const DISK_FULL = /No space left on device|Disk quota exceeded/i;
+
+/**
+ * The lines git wrote about this machine, without those it relays from the server (`remote: …`,
+ * `remote unpack failed: …`, `[remote rejected]`): a server's full disk is not ours, and a hostile
+ * one must not be able to make us say so.
+ */
+function ownLines(stderr: string): string[] {
+  return stderr
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !/^remote[:\s]|remote (error|rejected|unpack failed)/i.test(line));
+}
+
+/** The directories ci-mirror writes to, as far as the caller knows them. */
+export interface WritePlaces {
+  cacheDir?: string | undefined;
+  tempDir?: string | undefined;
+}
+
+/**
+ * A write of ci-mirror's own (Node, not git) that found the disk full (`ENOSPC`) or the quota used
+ * up (`EDQUOT`), as an error that says which directory to free: the cache dir, the temp dir, or
+ * the one the file is in. `file` names what was written when the error does not (a failed
+ * `write`, unlike a failed `open`, carries no path). Undefined for any other error.
+ */
+export function diskFullError(error: unknown, places: WritePlaces, file?: string): ToolError | undefined {
+  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
+  if (code !== "ENOSPC" && code !== "EDQUOT") return undefined;
+  const written = typeof path === "string" ? path : file;
+  const { cacheDir, tempDir } = places;
+  const where =
+    written === undefined
+      ? "the cache dir or the temp dir"
+      : cacheDir !== undefined && within(written, cacheDir)
+        ? `the cache dir (${cacheDir})`
+        : tempDir !== undefined && within(written, tempDir)
+          ? `the temp dir (${tempDir}; TMPDIR moves it)`
+          : dirname(written);
+  const what = code === "ENOSPC" ? "no space left on device" : "disk quota exceeded";
+  return new ToolError("EDISKFULL", `could not write ${written ?? "a file"}: ${what}`, {
+    fix: `The disk that holds ${where} is full. Free space there and run again.`,
+    cause: error,
+  });
+}
+
+function within(file: string, dir: string): boolean {
+  const path = relative(dir, file);
+  return path === "" || (!path.startsWith("..") && !isAbsolute(path));
 }
 
 /** git's last `fatal:`/`error:` line says what went wrong; progress lines before it do not. */
