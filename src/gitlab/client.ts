@@ -17,7 +17,7 @@ import {
   remoteMirrorSchema,
   tokenSchema,
 } from "./schema.ts";
-import pLimit from "p-limit";
+import { allPages } from "./pages.ts";
 import { createRequesterFn } from "./transport.ts";
 import type { RetryPolicy } from "./transport.ts";
 
@@ -28,6 +28,8 @@ export interface GitLabClientSettings {
   timeoutMs?: number | undefined;
   retry?: RetryPolicy | undefined;
   redactor?: Redactor | undefined;
+  /** Most pages one listing may take (100 rows each); default 1,000. */
+  maxPages?: number | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -36,6 +38,9 @@ const PER_PAGE = 100;
 // Pages of a group's projects asked for at once; GitLab's rate limits are per minute, and a
 // large group has a few dozen pages at most.
 const PAGE_CONCURRENCY = 4;
+// 100,000 rows: far beyond any group ci-mirror audits, and a bound on what a server can make
+// one listing request.
+const DEFAULT_MAX_PAGES = 1_000;
 
 export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
   settings.redactor?.add(settings.token);
@@ -93,8 +98,30 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
     return { project: String(project), mirrorId, mirrorRoute: true };
   }
 
-  const mirrorsPath = (project: ProjectRef): string =>
-    `projects/${encodeURIComponent(String(project))}/remote_mirrors`;
+  const projectPath = (project: ProjectRef): string => `projects/${encodeURIComponent(String(project))}`;
+  const mirrorsPath = (project: ProjectRef): string => `${projectPath(project)}/remote_mirrors`;
+
+  /**
+   * Every row of an offset-paginated listing. pages.ts bounds it: page 1 gives the count and the
+   * rest are asked for at once; past GitLab's 10,000-row count, pages are followed one by one.
+   */
+  async function listAll(path: string, query: Record<string, unknown>, what: string): Promise<unknown[]> {
+    return allPages(
+      async (page) => {
+        const response = await api.requester.get(path, {
+          searchParams: { ...query, perPage: PER_PAGE, page },
+        });
+        return { body: response.body, headers: response.headers };
+      },
+      {
+        perPage: PER_PAGE,
+        maxPages: settings.maxPages ?? DEFAULT_MAX_PAGES,
+        concurrency: PAGE_CONCURRENCY,
+        what,
+        host,
+      },
+    );
+  }
 
   const port: GitLabPort = {
     get requestCount() {
@@ -135,37 +162,32 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
       return call({ group: String(group) }, async () => {
         const query = {
           includeSubgroups: true,
-          perPage: PER_PAGE,
-          pagination: "offset" as const,
           // Only sent when excluding: without the parameter GitLab returns both.
           ...(options.includeArchived === true ? {} : { archived: false }),
         };
-        // Page 1 says how many pages there are, so the rest can be asked for at once instead
-        // of following `Link: rel="next"` one page after another. Past 10,000 rows GitLab stops
-        // counting (no x-total-pages), and the pages are followed one by one as before.
-        const first = await api.Groups.allProjects(group, { ...query, page: 1, showExpanded: true });
-        const totalPages = first.paginationInfo.totalPages;
-        if (!Number.isInteger(totalPages) || totalPages <= 0) {
-          return parseArray(projectSchema, await api.Groups.allProjects(group, query));
-        }
-        const limit = pLimit(PAGE_CONCURRENCY);
-        const rest = await Promise.all(
-          Array.from({ length: totalPages - 1 }, (_, index) =>
-            limit(() => api.Groups.allProjects(group, { ...query, page: index + 2, maxPages: 1 })),
-          ),
-        );
-        return parseArray(projectSchema, [first.data, ...rest].flat());
+        const path = `groups/${encodeURIComponent(String(group))}/projects`;
+        return parseArray(projectSchema, await listAll(path, query, `the projects of group ${group}`));
       });
     },
     async listProtectedBranches(project) {
       return call({ project: String(project) }, async () =>
-        parseArray(protectedBranchSchema, await api.ProtectedBranches.all(project, { perPage: PER_PAGE })),
+        parseArray(
+          protectedBranchSchema,
+          await listAll(
+            `${projectPath(project)}/protected_branches`,
+            {},
+            `the protected branches of ${project}`,
+          ),
+        ),
       );
     },
     async listRemoteMirrors(project) {
       const context = mirrorRoute(project);
       return call(context, async () =>
-        parseArray(remoteMirrorSchema, await api.ProjectRemoteMirrors.all(project, { perPage: PER_PAGE })),
+        parseArray(
+          remoteMirrorSchema,
+          await listAll(mirrorsPath(project), {}, `the push mirrors of ${project}`),
+        ),
       );
     },
     async getRemoteMirror(project, mirrorId) {
