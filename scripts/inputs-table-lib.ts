@@ -65,3 +65,10 @@ export async function withInputTables(readme: string): Promise<string> {
   }
   return text;
 }
+
+/** A template's text with its `image` input's default set to `image`, everything else as it was. */
+export function withDefaultImage(template: string, image: string): string {
+  const replaced = template.replace(/(\n {4}image:\n(?: {6}.*\n)*? {6}default: )\S+/, `$1${image}`);
+  if (!/\n {4}image:\n/.test(template)) throw new Error("template has no image input");
+  return replaced;
+}

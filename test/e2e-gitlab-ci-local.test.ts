@@ -18,7 +18,7 @@ import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import { DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
+import { CLI_CHECK, DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
 import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
 import type { TempDir } from "./helpers/fixtures.ts";
 import {
@@ -251,7 +251,7 @@ describe("the README's Quick start under gitlab-ci-local", { timeout: 120_000 },
     expect(childText).not.toContain("hostile");
     const child = parse(childText) as Record<string, { image?: string; before_script?: unknown }>;
     expect(child["mirror-sync-1"]?.image).toBe(DEFAULT_IMAGE);
-    expect(child["mirror-sync-1"]?.before_script).toBeUndefined();
+    expect(child["mirror-sync-1"]?.before_script).toEqual([CLI_CHECK]);
     const report = JSON.parse(
       await readArtifact(project.dir, "mirror-audit", "reports/audit.json"),
     ) as unknown;

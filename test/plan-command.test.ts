@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../src/config/types.ts";
 import { UsageError } from "../src/errors/tool-error.ts";
@@ -162,6 +163,32 @@ describe("ci-mirror plan", () => {
     expect(text).toContain("- docs");
     expect(text).not.toContain("- tool");
     expect(text).toContain("--dry-run");
+  });
+
+  it("exits 2 naming git when the image the sync jobs share has none, before writing a child", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "ci-mirror-no-git-"));
+    try {
+      const run = await runCli(["plan", "--out", "no-git.yml"], { cwd: dir, env: { PATH: empty } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("error ENOGIT: git is not installed in this image");
+      expect(run.stderr).toContain("before_script");
+      await expect(readFile(join(dir, "no-git.yml"))).rejects.toThrow();
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("warns, once, when the image has git but no git-lfs", async () => {
+    const gitOnly = await mkdtemp(join(tmpdir(), "ci-mirror-git-only-"));
+    try {
+      const git = (await execa("sh", ["-c", "command -v git"])).stdout.trim();
+      await symlink(git, join(gitOnly, "git"));
+      const run = await runCli(["plan", "--out", "no-lfs.yml"], { cwd: dir, env: { PATH: gitOnly } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr.match(/warning: git-lfs is not installed in this image/g)).toHaveLength(1);
+    } finally {
+      await rm(gitOnly, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 on an unknown --only name", async () => {

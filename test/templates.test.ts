@@ -5,6 +5,7 @@ import {
   COMPONENTS,
   readInputs,
   templateUrl,
+  withDefaultImage,
   withInputTables,
   type InputSpec,
 } from "../scripts/inputs-table-lib.ts";
@@ -160,6 +161,20 @@ describe.each(COMPONENTS)("templates/%s.yml and pipeline variables", (component)
       expect(pattern.test("a\nb"), `${name} refuses a second line`).toBe(false);
     }
   });
+});
+
+describe("the released image, named in one place", () => {
+  it.each(COMPONENTS)(
+    "templates/%s.yml has it as its image default, as `npm run docs:inputs` writes it",
+    async (component) => {
+      const text = await readFile(templateUrl(component), "utf8");
+      expect(withDefaultImage(text, DEFAULT_IMAGE)).toBe(text);
+      const moved = withDefaultImage(text, "registry.example.org/home/ci-mirror:9.9.9");
+      const [header] = yamlDocuments(moved) as [{ spec: { inputs: Record<string, InputSpec> } }];
+      expect(header.spec.inputs.image?.default).toBe("registry.example.org/home/ci-mirror:9.9.9");
+      expect(moved.replace("registry.example.org/home/ci-mirror:9.9.9", DEFAULT_IMAGE)).toBe(text);
+    },
+  );
 });
 
 describe("package version", () => {

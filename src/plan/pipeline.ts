@@ -289,7 +289,14 @@ function noOpJob(configFile: string, options: PlanOptions): SyncJob {
   };
 }
 
+/**
+ * The before_script input's line, then a check that names what is missing: the plan job ran
+ * ci-mirror in the same image, but a clear line beats "command not found" if a runner differs.
+ */
+export const CLI_CHECK =
+  'command -v ci-mirror >/dev/null || { echo "error ENOCIMIRROR: ci-mirror is not installed in this job\'s image; the plan job ran it in the same image input and before_script" >&2; exit 127; }';
+
 function beforeScript(options: PlanOptions): Pick<SyncJob, "before_script"> {
   const line = options.beforeScript?.trim() ?? "";
-  return line === "" ? {} : { before_script: [line] };
+  return { before_script: line === "" ? [CLI_CHECK] : [line, CLI_CHECK] };
 }

@@ -1,6 +1,11 @@
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { loadConfig } from "../../config/index.ts";
+import { GitError } from "../../errors/git-error.ts";
+import { ToolError } from "../../errors/tool-error.ts";
+import { hardenedGitEnv, outsideAnyRepository } from "../../git/environment.ts";
+import { lfsInstalled } from "../../git/lfs.ts";
+import { gitVersion } from "../../git/version.ts";
 import { planPipeline } from "../../plan/pipeline.ts";
 import { childPipelineYaml } from "../../plan/serialise.ts";
 import type { CliWorld } from "../world.ts";
@@ -28,6 +33,7 @@ export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
     beforeScript: args.beforeScript,
     maxJobs: args.maxJobs,
   });
+  await checkImageTools(world);
   const out = resolve(world.cwd, args.out);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, childPipelineYaml(pipeline, args.config));
@@ -42,4 +48,35 @@ export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
         : `${args.out}: ${mirrors} in ${jobs.length} job${jobs.length === 1 ? "" : "s"} (${jobs.join(", ")})${dryRun}\n`,
   );
   return 0;
+}
+
+/**
+ * The plan job runs in the image (and after the before_script) that every sync job of the child
+ * runs in, so what the sync jobs will lack is known here: one clear failure instead of one per
+ * sync job. ci-mirror itself is there, or this would not run; the templates check for it before.
+ */
+async function checkImageTools(world: CliWorld): Promise<void> {
+  const ctx = {
+    cwd: world.cwd,
+    env: outsideAnyRepository(hardenedGitEnv(world.env)),
+    networkTimeoutMs: 60_000,
+    signal: world.signal,
+  };
+  try {
+    await gitVersion(ctx);
+  } catch (error) {
+    if (!(error instanceof GitError) || error.kind !== "missing-tool") throw error;
+    throw new ToolError(
+      "ENOGIT",
+      "git is not installed in this image, and every sync job runs in the same image",
+      {
+        fix: "Use the image input's default (the ci-mirror image), or install git with the before_script input (see the Quick start in the README).",
+        exitCode: 2,
+      },
+    );
+  }
+  if (!(await lfsInstalled(ctx)))
+    world.stderr.write(
+      "warning: git-lfs is not installed in this image: sync jobs will mirror no Git LFS objects (a mirror with `lfs: true` fails, one that uses LFS under `lfs: auto` warns)\n",
+    );
 }
