@@ -200,6 +200,7 @@ export function auditSettings(input: AuditInput): AuditSettings {
   return {
     projects: (input.projects ?? []).map(String),
     groups: input.groups ?? [],
+    ...(input.include_shared === true ? { includeShared: true } : {}),
     maxAgeMs: durationMs(input.max_age ?? GITLAB_DEFAULTS.maxAge),
     stuckAfterMs: durationMs(input.stuck_after ?? GITLAB_DEFAULTS.stuckAfter),
   };

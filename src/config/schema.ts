@@ -310,6 +310,11 @@ export const auditSchema = z.strictObject(
       )
       .optional()
       .describe("Groups whose projects' push mirrors are checked, subgroups included."),
+    include_shared: flag
+      .optional()
+      .describe(
+        "Also check projects shared into `groups` from elsewhere (GitLab lists them by default). Default: false.",
+      ),
     max_age: duration("24h")
       .optional()
       .describe("A mirror must have succeeded within this long (`90m`, `24h`, `7d`). Default: 24h."),

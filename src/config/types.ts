@@ -106,6 +106,8 @@ export interface AuditSettings {
   projects: string[];
   /** Every project of these groups, subgroups included. */
   groups: string[];
+  /** `include_shared: true`: projects shared into `groups` are checked too. Only set when true. */
+  includeShared?: boolean | undefined;
   /** A mirror must have succeeded within this long. `max_age: 24h` → 86_400_000. Default 24h. */
   maxAgeMs: number;
   /** `started` for longer than this is stuck. Default 1h. */

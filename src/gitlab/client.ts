@@ -164,6 +164,9 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
           includeSubgroups: true,
           // Only sent when excluding: without the parameter GitLab returns both.
           ...(options.includeArchived === true ? {} : { archived: false }),
+          // GitLab's default (true) adds projects shared into the group, whose mirrors the
+          // token usually cannot manage; they are the group's only when asked for.
+          withShared: options.includeShared === true,
         };
         const path = `groups/${encodeURIComponent(String(group))}/projects`;
         return parseArray(projectSchema, await listAll(path, query, `the projects of group ${group}`));

@@ -75,8 +75,14 @@ export interface GitLabPort {
     defaultBranch?: string | undefined;
   }): Promise<Project>;
   getGroup(group: string | number): Promise<Group>;
-  /** Every project of a group, subgroups included, all pages; archived projects left out unless asked. */
-  listGroupProjects(group: string | number, options?: { includeArchived?: boolean }): Promise<Project[]>;
+  /**
+   * Every project of a group, subgroups included, all pages; archived projects, and projects
+   * shared into the group from elsewhere, left out unless asked.
+   */
+  listGroupProjects(
+    group: string | number,
+    options?: { includeArchived?: boolean; includeShared?: boolean },
+  ): Promise<Project[]>;
   listProtectedBranches(project: ProjectRef): Promise<ProtectedBranch[]>;
   listRemoteMirrors(project: ProjectRef): Promise<RemoteMirror[]>;
   getRemoteMirror(project: ProjectRef, mirrorId: number): Promise<RemoteMirror>;

@@ -103,6 +103,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
     projects: config.audit?.projects ?? [],
     groups: config.audit?.groups ?? [],
     pushMirrors: config.pushMirrors,
+    includeShared: config.audit?.includeShared === true,
   };
   if (scope.projects.length + scope.groups.length + scope.pushMirrors.length === 0) {
     throw new ToolError("EAUDITEMPTY", `${config.file}: nothing to audit`, {

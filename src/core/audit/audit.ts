@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { PushMirrorDecl } from "../../config/types.ts";
 import type { GitLabPort, Project, RemoteMirror } from "../../gitlab/port.ts";
+import { isToolError } from "../../errors/tool-error.ts";
 import { VERSION } from "../../version.ts";
 import { describeApiError } from "./api-error.ts";
 import { checkToken } from "./token-check.ts";
@@ -15,6 +16,8 @@ export interface AuditScope {
   /** `audit.groups`: every non-archived project, subgroups included. */
   groups: readonly string[];
   pushMirrors: readonly PushMirrorDecl[];
+  /** `audit.include_shared`: projects shared into `groups` from elsewhere are audited too. */
+  includeShared?: boolean | undefined;
 }
 
 export interface AuditOptions {
@@ -70,7 +73,10 @@ export async function auditPushMirrors(
     ...unique(scope.groups).map((group) =>
       limit(async () => {
         try {
-          for (const project of await port.listGroupProjects(group)) add(project, false);
+          const projects = await port.listGroupProjects(group, {
+            includeShared: scope.includeShared === true,
+          });
+          for (const project of projects) add(project, false);
         } catch (error) {
           broken.push(failedEntry(`group ${group}`, describeApiError(error)));
         }
@@ -128,6 +134,25 @@ async function auditProject(
   try {
     existing = await port.listRemoteMirrors(target.project.id);
   } catch (error) {
+    // A project a group brought in whose mirrors the token may not manage (a Developer there, a
+    // project shared into the group) is one line, not a failed audit: nobody asked for it by name.
+    if (
+      !target.listed &&
+      target.declared.length === 0 &&
+      isToolError(error) &&
+      error.code === "EGITLABPERMISSION"
+    ) {
+      return {
+        audit: {
+          project: path,
+          id: target.project.id,
+          verdict: "warn",
+          notes: ["not audited: the token cannot manage this project's push mirrors (it needs Maintainer)"],
+          mirrors: [],
+        },
+        resyncable: [],
+      };
+    }
     return {
       audit: { ...failedEntry(path, describeApiError(error)), id: target.project.id },
       resyncable: [],

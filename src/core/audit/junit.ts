@@ -1,4 +1,5 @@
 import { junitDocument, type JUnitCase } from "../../output/junit-xml.ts";
+import { RESYNC_REQUESTED } from "./types.ts";
 import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
 
 /**
@@ -32,7 +33,7 @@ function mirrorCase(mirror: MirrorAudit): JUnitCase {
     ...mirror.reasons.map((reason) => `${mirror.verdict === "fail" ? "failure" : "warning"}: ${reason}`),
   ];
   if (mirror.resync != null) {
-    lines.push(mirror.resync.requested ? "resync requested" : `resync failed: ${mirror.resync.error ?? ""}`);
+    lines.push(mirror.resync.requested ? RESYNC_REQUESTED : `resync failed: ${mirror.resync.error ?? ""}`);
   }
   return {
     classname: mirror.project,

@@ -1,4 +1,5 @@
 import { formatAge } from "./duration.ts";
+import { RESYNC_REQUESTED } from "./types.ts";
 import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
 
 const HEADERS = ["PROJECT", "MIRROR", "STATUS", "LAST SUCCESS", "VERDICT", "DETAILS"];
@@ -44,9 +45,7 @@ function mirrorRow(mirror: MirrorAudit, now: Date): Row {
   const details = [...mirror.reasons];
   if (mirror.resync != null) {
     details.push(
-      mirror.resync.requested
-        ? "resync requested"
-        : `resync failed: ${mirror.resync.error ?? "unknown error"}`,
+      mirror.resync.requested ? RESYNC_REQUESTED : `resync failed: ${mirror.resync.error ?? "unknown error"}`,
     );
   }
   return {

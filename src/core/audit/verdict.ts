@@ -3,6 +3,9 @@ import type { PushMirrorDecl } from "../../config/types.ts";
 import { formatAge, formatDuration } from "./duration.ts";
 import type { Verdict } from "./types.ts";
 
+/** The `last_error` GitLab gives a mirror it marks failed for being stuck (sic). */
+const GITLAB_STUCK_ERROR = "The remote mirror took to long to complete.";
+
 export interface VerdictOptions {
   now: Date;
   maxAgeMs: number;
@@ -48,7 +51,13 @@ export function judgeMirror(
   }
   const lastError = mirror.lastError?.trim() ?? "";
   const status = mirror.updateStatus;
-  if (status === "failed") {
+  if (status === "failed" && lastError === GITLAB_STUCK_ERROR) {
+    // Project#mark_stuck_remote_mirrors_as_failed!: it also stamps last_update_at with the time
+    // it gave up, which says nothing about a push having happened then.
+    fails.push(
+      `stuck: GitLab gave up on an update that ran too long (over 1h, or 3h for a first push) and marked it failed`,
+    );
+  } else if (status === "failed") {
     fails.push(lastError !== "" ? `update failed: ${lastError}` : "update failed");
   } else if (status === "to_retry") {
     warns.push(lastError !== "" ? `GitLab is retrying: ${lastError}` : "GitLab is retrying");

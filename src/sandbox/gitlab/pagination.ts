@@ -4,6 +4,7 @@
  * `X-Next-Page`/`X-Prev-Page` are empty strings at the ends, and above 10,000 rows the counts
  * (`X-Total`, `X-Total-Pages`, `rel="last"`) are left out.
  */
+import { paramError } from "./errors.ts";
 import type { Params } from "./params.ts";
 
 const DEFAULT_PER_PAGE = 20;
@@ -24,14 +25,30 @@ export interface Page<T> {
   headers: Record<string, string>;
 }
 
-function positive(value: unknown, fallback: number): number {
-  const n = typeof value === "number" ? value : typeof value === "string" ? Number.parseInt(value, 10) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+/**
+ * `params :pagination` (lib/api/concerns/pagination_params.rb): both Integer (Grape answers "<p> is
+ * invalid" otherwise), `per_page` with `except_values: [0]` ("per_page has a value not allowed"),
+ * and `verify_pagination_params!` refusing values below 1 ("<p> does not have a valid value").
+ * Only a `per_page` above 100 is quietly clamped, by Kaminari.
+ */
+function pageParam(params: Params, name: "page" | "per_page", fallback: number): number {
+  const value = params[name];
+  if (value == null || value === "") return fallback;
+  const n =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && /^\s*[-+]?\d+\s*$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (!Number.isInteger(n)) throw paramError(`${name} is invalid`);
+  if (name === "per_page" && n === 0) throw paramError("per_page has a value not allowed");
+  if (n < 1) throw paramError(`${name} does not have a valid value`);
+  return n;
 }
 
 export function paginate<T>(all: readonly T[], params: Params, link: PageLink): Page<T> {
-  const perPage = Math.min(positive(params.per_page, DEFAULT_PER_PAGE), MAX_PER_PAGE);
-  const page = positive(params.page, 1);
+  const perPage = Math.min(pageParam(params, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE);
+  const page = pageParam(params, "page", 1);
   const total = all.length;
   const counted = total <= COUNT_LIMIT;
   const totalPages = Math.max(1, Math.ceil(total / perPage));

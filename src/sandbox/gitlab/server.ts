@@ -46,7 +46,7 @@ import {
   seedUser,
 } from "./seed.ts";
 import type { MirrorAttributes, MirrorStatePatch, ProjectOptions, TokenOptions } from "./seed.ts";
-import { createStore } from "./store.ts";
+import { createStore, findGroup } from "./store.ts";
 import { realClock } from "./clock.ts";
 import type { SandboxClock } from "./clock.ts";
 import { resolveWithDns } from "./url-validate.ts";
@@ -97,6 +97,8 @@ export interface GitLabSandbox {
   addGroup(path: string, options?: { visibility?: Group["visibility"] }): Group;
   addProject(namespacePath: string, path: string, options?: ProjectOptions): Project;
   addMember(groupOrProjectPath: string, username: string, accessLevel: AccessLevel): void;
+  /** Shares a project with a group (Project > Members > Invite group), up to `accessLevel`. */
+  shareProject(projectPath: string, groupPath: string, accessLevel: AccessLevel): void;
   setProtectedBranch(
     projectPath: string,
     name: string,
@@ -128,6 +130,8 @@ export interface GitLabSandbox {
   setRef(projectPath: string, ref: string, target: string): Promise<void>;
   /** Resolves once the mirror's update, retries included, is over; returns the mirror. */
   waitForMirror(projectPath: string, mirrorId: number): Promise<RemoteMirror>;
+  /** The mirror as stored now; unlike waitForMirror, nothing is run or waited for. */
+  readMirror(projectPath: string, mirrorId: number): RemoteMirror;
   /** Moves the mirror's timestamps `ageMs` into the past. */
   makeStale(projectPath: string, mirrorId: number, ageMs: number): RemoteMirror;
   /** The next `times` update attempts (default 4: the whole retry ladder) fail with `message`. */
@@ -333,6 +337,7 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
       await mirrors.settle(mirrorId);
       return mirror;
     },
+    readMirror: (projectPath, mirrorId) => mirrorOrThrow(projectPath, mirrorId),
     makeStale(projectPath, mirrorId, ageMs) {
       const mirror = mirrorOrThrow(projectPath, mirrorId);
       const shift = (d: Date | null): Date | null => (d == null ? null : new Date(d.getTime() - ageMs));
@@ -346,6 +351,12 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
       mirrors.injectFailure(mirrorId, message, times);
     },
     addMember: (path, username, level) => seedMember(store, path, username, level),
+    shareProject(projectPath, groupPath, level) {
+      const project = projectOrThrow(store, projectPath);
+      const group = findGroup(store, groupPath);
+      if (group == null) throw new Error(`no group ${groupPath}`);
+      project.sharedWith = new Map([...(project.sharedWith ?? []), [group.id, level]]);
+    },
     setProtectedBranch: (projectPath, name, opts = {}) => seedProtectedBranch(store, projectPath, name, opts),
     addRemoteMirror: (projectPath, attrs) => seedRemoteMirror(store, projectPath, attrs, now()),
     setMirrorState: (projectPath, mirrorId, patch) => patchMirrorState(store, projectPath, mirrorId, patch),

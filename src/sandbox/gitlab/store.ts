@@ -111,12 +111,22 @@ export function projectAccess(store: Store, user: User, project: Project): Acces
   return store.members.get(`project:${project.id}`)?.get(user.id);
 }
 
-/** The user's effective role; owners of a personal namespace count as Owner (50). */
+/**
+ * The user's effective role; owners of a personal namespace count as Owner (50). A project shared
+ * with a group (project_group_links) gives that group's members their role there, capped at the
+ * link's `group_access`.
+ */
 export function accessLevel(store: Store, user: User | undefined, project: Project): number {
   if (user == null) return 0;
   if (user.namespaceId === project.namespaceId) return 50;
   const inherited = groupAccess(store, user, namespaceOf(store, project)) ?? 0;
-  return Math.max(inherited, projectAccess(store, user, project) ?? 0);
+  let shared = 0;
+  for (const [groupId, cap] of project.sharedWith ?? []) {
+    const group = namespaceById(store, groupId);
+    const role = group == null ? undefined : groupAccess(store, user, group);
+    if (role != null) shared = Math.max(shared, Math.min(role, cap));
+  }
+  return Math.max(inherited, shared, projectAccess(store, user, project) ?? 0);
 }
 
 /** `read_project`: public for all, internal for any signed-in user, private for members. */

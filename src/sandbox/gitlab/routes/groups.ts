@@ -46,9 +46,14 @@ function groupProjects(rc: RouteContext): ReturnType<Route["handle"]> {
   const orderBy = oneOf(rc.params, "order_by", ORDER_BY) ?? "created_at";
   const sort = oneOf(rc.params, "sort", ["asc", "desc"] as const) ?? "desc";
 
+  // lib/api/groups.rb: `with_shared` defaults to true, and passes `exclude_shared: !with_shared`
+  // to GroupProjectsFinder, whose `shared_projects` are the group's own shares only
+  // ("subgroups are supported only for owned projects not for shared").
+  const withShared = booleanParam(rc.params, "with_shared") ?? true;
   const namespaceIds = new Set(includeSubgroups ? descendantsOf(store, group).map((n) => n.id) : [group.id]);
   const projects = store.projects
-    .filter((p) => namespaceIds.has(p.namespaceId) && canRead(store, user, p))
+    .filter((p) => namespaceIds.has(p.namespaceId) || (withShared && p.sharedWith?.has(group.id) === true))
+    .filter((p) => canRead(store, user, p))
     .filter((p) => archived == null || p.archived === archived)
     .sort((a, b) => compare(a, b, orderBy) * (sort === "asc" ? 1 : -1));
   const page = paginate(projects, rc.params, {
