@@ -1,6 +1,7 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { GitError } from "../errors/git-error.ts";
+import { hasForeignLinks, removeForeignFiles, removeStrayRefs, rewriteConfig } from "./cache-contents.ts";
 import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, type GitContext } from "./runner.ts";
 import { outsideAnyRepository, type Env } from "./environment.ts";
@@ -15,12 +16,6 @@ export const UPSTREAM_NS = "refs/upstream/";
 
 const ZERO_SHA = /^0+$/;
 
-// A detached gc would outlive the job and race the CI cache upload.
-const CACHE_CONFIG = [
-  ["gc.autoDetach", "false"],
-  ["core.logAllRefUpdates", "false"],
-] as const;
-
 /**
  * The context for git commands in the cache repository at `path`. `GIT_DIR` names it, so git
  * never goes looking for a repository (a `.git` planted inside the cache, or a directory around
@@ -30,17 +25,46 @@ export function cacheRepoContext(path: string, env: Env, networkTimeoutMs: numbe
   return { cwd: path, env: { ...env, GIT_DIR: path }, networkTimeoutMs };
 }
 
-/** Whether the cache repository exists yet. Its directory is made either way: git needs a cwd. */
-export async function cacheRepoExists(ctx: GitContext): Promise<boolean> {
-  await mkdir(ctx.cwd, { recursive: true });
-  const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
-  return inside.stdout.trim() === "true";
+export interface OpenedCache {
+  /** False when there is no cache repository (yet): the directory is empty. */
+  exists: boolean;
+  /** What the restored cache held that ci-mirror does not write, now removed (cache-contents.ts). */
+  removed: string[];
 }
 
-/** Create an empty cache repository (the directory exists: cacheRepoExists made it). */
+/**
+ * Open the cache repository as the CI cache restored it, made safe before git reads anything in
+ * it (cache-contents.ts). Its directory is made either way: git needs a cwd. A directory that is
+ * not a repository, or whose files link to elsewhere, is emptied for a new cache.
+ */
+export async function openCacheRepo(ctx: GitContext): Promise<OpenedCache> {
+  await mkdir(ctx.cwd, { recursive: true });
+  if (await hasForeignLinks(ctx.cwd)) {
+    await emptyDirectory(ctx.cwd);
+    return { exists: false, removed: ["links to other directories (the cache was emptied)"] };
+  }
+  if (!(await isFile(join(ctx.cwd, "HEAD")))) {
+    await emptyDirectory(ctx.cwd);
+    return { exists: false, removed: [] };
+  }
+  const removed = [
+    ...(await removeForeignFiles(ctx.cwd)),
+    ...(await rewriteConfig(ctx)).map((key) => `config ${key}`),
+  ];
+  const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
+  if (inside.stdout.trim() !== "true") {
+    await emptyDirectory(ctx.cwd);
+    return { exists: false, removed };
+  }
+  removed.push(...(await removeStrayRefs(ctx, UPSTREAM_NS)));
+  return { exists: true, removed };
+}
+
+/** Create an empty cache repository (the directory exists and is empty: openCacheRepo saw to it). */
 export async function initCacheRepo(ctx: GitContext): Promise<void> {
-  await runGit(ctx, ["init", "--quiet", "--bare", "."]);
-  for (const [key, value] of CACHE_CONFIG) await runGit(ctx, ["config", key, value]);
+  // No template: nothing but the repository itself (no sample hooks, no info/exclude).
+  await runGit(ctx, ["init", "--quiet", "--bare", "--template=", "."]);
+  await rewriteConfig(ctx);
 }
 
 /**
@@ -67,7 +91,6 @@ export async function cloneCacheRepo(
   // tag straight into the namespace, as packed refs: moving 800 refs there afterwards, as loose
   // refs, costs most of a second. A bare clone still keeps its own copy under refs/heads/.
   const config = [
-    ...CACHE_CONFIG.map(([key, value]) => `${key}=${value}`),
     `remote.origin.fetch=+refs/heads/*:${namespace}heads/*`,
     `remote.origin.fetch=+refs/tags/*:${namespace}tags/*`,
   ];
@@ -79,6 +102,7 @@ export async function cloneCacheRepo(
         "--bare",
         "--quiet",
         "--no-tags",
+        "--template=",
         ...config.flatMap((entry) => ["-c", entry]),
         "--",
         url,
@@ -87,7 +111,8 @@ export async function cloneCacheRepo(
       { network: true, env },
     ),
   );
-  await runGit(ctx, ["config", "--remove-section", "remote.origin"]);
+  // The remote (its URL and refspecs) goes with everything else that is not ci-mirror's config.
+  await rewriteConfig(ctx);
   const refs = await refsUnder(ctx, ["refs/heads/", "refs/tags/", namespace]);
   const commands: string[] = [];
   const stored: RefMap = new Map();
@@ -236,7 +261,7 @@ export async function cacheDamage(
     if (code === "ENOTDIR") return "it is a file, not a repository";
     throw error;
   }
-  // cacheRepoExists() made the directory before the first run filled it.
+  // openCacheRepo() made the directory before the first run filled it.
   if (entries.length === 0) return undefined;
   try {
     const bare = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
@@ -283,4 +308,17 @@ const FSCK_DAMAGE =
 /** Remove the cache repository, whatever is there (a file where it should be, too). */
 export async function discardCache(ctx: GitContext): Promise<void> {
   await rm(ctx.cwd, { recursive: true, force: true });
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function emptyDirectory(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
 }
