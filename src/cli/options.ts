@@ -6,7 +6,7 @@ export function withConfigOption<T>(yargs: Argv<T>) {
     alias: "c",
     type: "string",
     default: "mirrors.yml",
-    describe: "Config file (env: CI_MIRROR_CONFIG)",
+    describe: "Config file",
   });
 }
 

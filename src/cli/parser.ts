@@ -87,16 +87,25 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
 }
 
 /**
- * Options from `CI_MIRROR_*` variables (`CI_MIRROR_CACHE_DIR=x` → `--cache-dir x`), read from the
- * world we were given: yargs' own `.env()` would read process.env behind our back. Only the
- * command's own options are taken, and the command line wins over them.
+ * The options a `CI_MIRROR_*` variable may set (`CI_MIRROR_DRY_RUN=true` → `--dry-run`), read from
+ * the world we were given: yargs' own `.env()` would read process.env behind our back. A pipeline
+ * or trigger variable can set any variable, so this is an allow-list of options that change only
+ * the pace of a run or narrow it to mirrors of the reviewed config. Everything else (a damage
+ * guard's override, the config and the cache, where files are written, where the GitLab token
+ * goes, what a child pipeline runs) comes from the command line only. The command line wins.
  */
-const NOT_FROM_ENV = new Set([
-  "help",
-  "version",
-  // A damage guard's override is a decision made on the command line of a reviewed job, never
-  // by a pipeline or trigger variable.
-  "allow-mass-rewrite",
+export const ENV_OPTIONS: ReadonlySet<string> = new Set([
+  "mirror",
+  "all",
+  "only",
+  "concurrency",
+  "dry-run",
+  "timeout",
+  "batch-size",
+  "retries",
+  "retry-delay",
+  "json",
+  "debug",
 ]);
 
 function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
@@ -108,9 +117,7 @@ function withEnvDefaults<T>(yargs: Argv<T>, world: CliWorld): Argv<T> {
   for (const [key, value] of Object.entries(world.env)) {
     if (!key.startsWith("CI_MIRROR_") || value == null || value === "") continue;
     const option = key.slice("CI_MIRROR_".length).toLowerCase().replace(/_/g, "-");
-    // Long option names only, and never yargs' own --help/--version: a stray CI_MIRROR_HELP
-    // must not turn a sync job into a green job that printed help.
-    if (known.has(option) && option.length > 1 && !NOT_FROM_ENV.has(option)) options[option] = value;
+    if (known.has(option) && ENV_OPTIONS.has(option)) options[option] = value;
   }
   return yargs.config(options);
 }
