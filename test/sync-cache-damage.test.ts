@@ -93,6 +93,25 @@ describe("a damaged cache is discarded and reseeded from the target", () => {
     expect(run.stderr).toContain(tree);
   });
 
+  it("a byte flipped inside a pack, in a commit the quick look does not read", async () => {
+    const m = await cachedMirror();
+    const [pack] = (await readdir(join(m.cache, "objects", "pack"))).filter((file) => file.endsWith(".pack"));
+    const path = join(m.cache, "objects", "pack", pack!);
+    // The first commit of history, packed at the first sync: its entry header still says "commit".
+    const root = await git(["rev-list", "--max-parents=0", "refs/upstream/heads/main"], { cwd: m.cache });
+    const entry = (await git(["verify-pack", "-v", path.replace(/\.pack$/, ".idx")], { cwd: m.cache }))
+      .split("\n")
+      .find((line) => line.startsWith(root));
+    const [, , , stored, offset] = entry!.split(/\s+/);
+    const bytes = await readFile(path);
+    const at = Number(offset) + Math.floor(Number(stored) / 2);
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    await chmod(path, 0o644);
+    await writeFile(path, bytes);
+
+    await expectRecovered(m);
+  });
+
   it("a corrupted packed-refs", async () => {
     const m = await cachedMirror();
     await writeFile(

@@ -244,9 +244,10 @@ export async function collectGarbage(ctx: GitContext): Promise<void> {
  * What is wrong with the cache repository, or undefined when nothing is (or there is no cache
  * yet). Looks at the cache alone, never at a remote, so nothing a server says or sends can make
  * a healthy cache look damaged. A quick look: is it a bare repository, can its refs be read, are
- * the objects they point at there. With `deep`, after a step failed, also `git fsck --no-full`:
- * every reachable object is there and every loose object reads back whole (packs carry their
- * own checksums, and hashing them all would cost minutes on a large repository).
+ * the objects they point at there. With `deep`, after a step failed, also two `git fsck` runs:
+ * one walks every commit and tree, packed or loose, and finds each object they name; the other
+ * reads every loose object back whole. Packed blobs are not hashed again: that would cost minutes
+ * on a large repository, and a walk already reads the parts of a pack that history needs.
  */
 export async function cacheDamage(
   ctx: GitContext,
@@ -275,9 +276,9 @@ export async function cacheDamage(
         ? `${first} points at an object it does not have`
         : `${lost.length} refs point at objects it does not have, ${first} among them`;
     }
-    if (options.deep === true) {
-      // It walks the whole history: give it the time a network operation gets.
-      const { stdout, stderr } = await runGit(ctx, ["fsck", "--no-full", "--no-dangling", "--no-progress"], {
+    for (const scope of options.deep === true ? ["--connectivity-only", "--no-full"] : []) {
+      // The walk covers the whole history: give it the time a network operation gets.
+      const { stdout, stderr } = await runGit(ctx, ["fsck", scope, "--no-dangling", "--no-progress"], {
         network: true,
         okExitCodes: [1, 2, 3, 4, 5, 6, 7],
       });
