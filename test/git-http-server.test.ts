@@ -402,6 +402,17 @@ describe("faults", () => {
     server.clearFaults();
   });
 
+  it("skip lets the first matching requests through before the fault applies", async () => {
+    await buildRepo(await server.createRepo("faults/skip"));
+    server.inject({ repo: "faults/skip", on: "info-refs", kind: "status-500", skip: 1 });
+    const first = await runGit(["ls-remote", server.repoUrl("faults/skip")], { token: READ });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const second = await runGit(["ls-remote", server.repoUrl("faults/skip")], { token: READ });
+    expect(second.stderr).toContain("500");
+    const third = await runGit(["ls-remote", server.repoUrl("faults/skip")], { token: READ });
+    expect(third.exitCode, third.stderr).toBe(0);
+  });
+
   it("stall: takes the request and answers nothing until the client hangs up", async () => {
     await buildRepo(await server.createRepo("faults/stall"));
     server.inject({ repo: "faults/stall", on: "info-refs", kind: "stall" });

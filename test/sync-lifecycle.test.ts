@@ -6,7 +6,8 @@ import { execa, type ResultPromise } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
 import { LOCK_FILE } from "../src/util/cache-lock.ts";
-import { buildRepo, listRefs } from "./helpers/fixtures.ts";
+import { signal, startCli, until } from "./helpers/cli-process.ts";
+import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
 import { killProcessesUnder, processesUnder, within } from "./helpers/processes.ts";
 import { uniqueName, useGitServer, workspace, type Workspace } from "./helpers/sync-env.ts";
 
@@ -157,6 +158,148 @@ describe("cache lock", () => {
     const run = await ws.sync("--all");
 
     expect(run.code, run.stderr).toBe(0);
+    expect(await listRefs(mirror.target)).toEqual(await listRefs(mirror.upstream));
+  });
+});
+
+describe("every way out releases the lock and writes the reports", () => {
+  it("a closed stdout (`| head`) neither crashes the run nor costs its report or its lock", async () => {
+    const ws = await trackedWorkspace();
+    const mirror = await pair();
+    await ws.configure([mirror.entry]);
+    const { cli } = startCli(["sync", "--all", "--report", "report.json"], { cwd: ws.dir });
+    cli.stdout?.destroy();
+
+    const run = await within(30_000, cli, "sync with a closed stdout");
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(await listRefs(mirror.target)).toEqual(await listRefs(mirror.upstream));
+    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
+    expect(report.mirrors.map((entry) => entry.status)).toEqual(["synced"]);
+    expect(existsSync(join(ws.dir, ".ci-mirror/cache", LOCK_FILE))).toBe(false);
+  });
+
+  it("a lock that cannot be written (no room for a byte) is not left behind to keep the next run out", async () => {
+    const ws = await trackedWorkspace();
+    const mirror = await pair();
+    await ws.configure([mirror.entry]);
+    const { cli } = startCli(["sync", "--all"], { cwd: ws.dir, noFileWrites: true });
+
+    const run = await within(30_000, cli, "sync that cannot write");
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain("error ELOCKWRITE: could not write the cache dir lock");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(ws.dir, ".ci-mirror/cache", LOCK_FILE))).toBe(false);
+
+    const rerun = await ws.sync("--all");
+
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(await listRefs(mirror.target)).toEqual(await listRefs(mirror.upstream));
+  });
+});
+
+describe("cancellation", () => {
+  const posts = (repo: string, service: string): number =>
+    server().requests.filter(
+      (request) => request.repo === repo && request.method === "POST" && request.service === service,
+    ).length;
+
+  it("SIGTERM during a long push: git stopped, lock freed, reports written, refs old or new, rerun converges", async () => {
+    const ws = await trackedWorkspace();
+    const first = await pair();
+    const second = await pair();
+    await ws.configure([first.entry, second.entry]);
+    // One ref per push: the first push lands, the second hangs.
+    server().inject({
+      repo: `mirror/${first.name}`,
+      on: "receive-pack",
+      kind: "latency",
+      ms: 60_000,
+      skip: 1,
+    });
+    const { cli } = startCli(
+      [
+        ...["sync", "--all", "--concurrency", "1", "--batch-size", "1"],
+        ...["--report", "report.json", "--junit", "junit.xml"],
+      ],
+      { cwd: ws.dir },
+    );
+    await until(
+      () => posts(`mirror/${first.name}`, "git-receive-pack") >= 2,
+      30_000,
+      "the second push to start",
+    );
+
+    signal(cli, "SIGTERM");
+    const run = await within(15_000, cli, "ci-mirror after SIGTERM");
+
+    expect(run.exitCode).toBe(143);
+    // One line per unfinished mirror: the one pushing, and the one never started.
+    expect(run.stdout.split("\n").filter((line) => line.startsWith("CANCELLED"))).toEqual([
+      expect.stringMatching(new RegExp(`^CANCELLED ${first.name}: cancelled .*git push`)),
+      expect.stringMatching(new RegExp(`^CANCELLED ${second.name}: cancelled before it started`)),
+    ]);
+    expect(await processesUnder(ws.real)).toEqual([]);
+    expect(existsSync(join(ws.dir, ".ci-mirror/cache", LOCK_FILE))).toBe(false);
+    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
+    expect(report.cancelled).toBe("SIGTERM");
+    expect(report.ok).toBe(false);
+    expect(report.mirrors.map((entry) => [entry.name, entry.status, entry.error?.code])).toEqual([
+      [first.name, "cancelled", "ECANCELLED"],
+      [second.name, "cancelled", "ECANCELLED"],
+    ]);
+    // What the first push confirmed is reported, and is what the target holds.
+    const landed = report.mirrors[0]?.refs ?? [];
+    expect(landed.map((ref) => ref.outcome)).toEqual(["created"]);
+    const junit = await readFile(join(ws.dir, "junit.xml"), "utf8");
+    expect(junit.match(/<error message="ECANCELLED: /g)).toHaveLength(2);
+    // The target was empty: every ref it has now is the upstream's.
+    const upstream = await listRefs(first.upstream);
+    for (const [ref, sha] of await listRefs(first.target))
+      expect([ref, sha]).toEqual([ref, upstream.get(ref)]);
+
+    server().clearFaults();
+    const rerun = await ws.sync("--all");
+
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+    expect(await listRefs(first.target)).toEqual(upstream);
+    expect(await listRefs(second.target)).toEqual(await listRefs(second.upstream));
+  });
+
+  it("SIGINT during a long fetch: exit 130, the target untouched, nothing left running, rerun converges", async () => {
+    const ws = await trackedWorkspace();
+    const mirror = await pair();
+    await ws.configure([mirror.entry]);
+    expect((await ws.sync("--all")).code).toBe(0);
+    await commitOnBranch(mirror.upstream, "main", { "new.txt": "new upstream work\n" });
+    const before = await listRefs(mirror.target);
+    const fetches = posts(`up/${mirror.name}`, "git-upload-pack");
+    // The listing's request goes through; the fetch's hangs.
+    server().inject({ repo: `up/${mirror.name}`, on: "upload-pack", kind: "latency", ms: 60_000, skip: 1 });
+    const { cli } = startCli(["sync", "--all", "--report", "report.json"], { cwd: ws.dir });
+    await until(
+      () => posts(`up/${mirror.name}`, "git-upload-pack") >= fetches + 2,
+      30_000,
+      "the fetch to start",
+    );
+
+    signal(cli, "SIGINT");
+    const run = await within(15_000, cli, "ci-mirror after SIGINT");
+
+    expect(run.exitCode).toBe(130);
+    expect(run.stdout).toMatch(new RegExp(`^CANCELLED ${mirror.name}: cancelled .*git fetch`, "m"));
+    expect(await processesUnder(ws.real)).toEqual([]);
+    expect(existsSync(join(ws.dir, ".ci-mirror/cache", LOCK_FILE))).toBe(false);
+    expect(await listRefs(mirror.target)).toEqual(before);
+    const report = JSON.parse(await readFile(join(ws.dir, "report.json"), "utf8")) as RunReport;
+    expect([report.cancelled, report.mirrors[0]?.status]).toEqual(["SIGINT", "cancelled"]);
+
+    server().clearFaults();
+    const rerun = await ws.sync("--all");
+
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
     expect(await listRefs(mirror.target)).toEqual(await listRefs(mirror.upstream));
   });
 });

@@ -1,12 +1,14 @@
 import { ConfigError, isToolError, type ExitCode } from "../errors/tool-error.ts";
 import { formatIssues } from "../config/format-issues.ts";
 import { Redactor } from "../output/redact.ts";
+import { CANCEL_EXIT_CODES, stopSignalOf } from "../util/cancel.ts";
 import { buildParser, type Invocation } from "./parser.ts";
 import type { CliWorld, CommandWorld } from "./world.ts";
 
 /**
  * Run the CLI against a given world and return the exit code: 0 all good, 1 a mirror failed,
- * 2 usage or config error. Nothing here ends the process; bin.ts sets the exit code.
+ * 2 usage or config error, 130/143 cancelled by SIGINT/SIGTERM. Nothing here ends the process;
+ * bin.ts sets the exit code.
  */
 export async function main(argv: readonly string[], world: CliWorld): Promise<ExitCode> {
   const debug = argv.includes("--debug") || world.env.CI_MIRROR_DEBUG === "true";
@@ -27,24 +29,53 @@ export async function main(argv: readonly string[], world: CliWorld): Promise<Ex
     const commandWorld: CommandWorld = { ...world, redactor };
     // Each command's implementation is loaded only when it runs: `--help`, `--version` and a
     // no-op scheduled sync should not pay for modules they never use.
+    // `sync` and `sandbox` stop on the world's signal by themselves (sync stops its git, frees
+    // its lock and writes its reports); the others are simply abandoned when it fires.
     switch (invocation.command) {
       case "sync":
         return await (await import("./commands/sync-run.ts")).runSync(args, commandWorld);
-      case "validate":
-        return await (await import("./commands/validate-run.ts")).runValidate(args, world);
-      case "demo":
-        return await (await import("./commands/demo.ts")).runDemo(args, world, main);
-      case "push-mirrors":
-        return await (await import("./commands/push-mirrors-run.ts")).runPushMirrors(args, commandWorld);
-      case "audit":
-        return await (await import("./commands/audit.ts")).runAudit(args, commandWorld);
-      case "plan":
-        return await (await import("./commands/plan-run.ts")).runPlan(args, world);
       case "sandbox":
         return await (await import("./commands/sandbox-run.ts")).runSandbox(args, world);
+      case "validate":
+        return await orCancelled(
+          world,
+          (await import("./commands/validate-run.ts")).runValidate(args, world),
+        );
+      case "demo":
+        return await orCancelled(world, (await import("./commands/demo.ts")).runDemo(args, world, main));
+      case "push-mirrors":
+        return await orCancelled(
+          world,
+          (await import("./commands/push-mirrors-run.ts")).runPushMirrors(args, commandWorld),
+        );
+      case "audit":
+        return await orCancelled(world, (await import("./commands/audit.ts")).runAudit(args, commandWorld));
+      case "plan":
+        return await orCancelled(world, (await import("./commands/plan-run.ts")).runPlan(args, world));
     }
   } catch (error) {
     return renderError(error, world, debug, redactor);
+  }
+}
+
+/** The command's exit code, or the cancellation's as soon as the world's signal fires. */
+async function orCancelled(world: CliWorld, work: Promise<ExitCode>): Promise<ExitCode> {
+  const signal = world.signal;
+  if (signal == null) return work;
+  let onAbort = (): void => undefined;
+  const cancelled = new Promise<ExitCode>((resolve) => {
+    onAbort = () => {
+      const stopSignal = stopSignalOf(signal) ?? "SIGTERM";
+      world.stderr.write(`cancelled by ${stopSignal}\n`);
+      resolve(CANCEL_EXIT_CODES[stopSignal]);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, cancelled]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -12,6 +12,9 @@ import { retryGitStep } from "./retry-git.ts";
  * batches. GitLab checks a whole push in one pre-receive run, so when a hook declines a batch,
  * its refs are pushed again one by one to find the culprit.
  *
+ * `onLanded` hears each batch's results as soon as git has confirmed them: a run cancelled half
+ * way reports what had landed.
+ *
  * The default branch does not need a push of its own into an empty target: GitLab creates a
  * project's repository with HEAD already naming its default branch, and only the set of
  * branches pushed matters after that, not their order (see target-head.ts).
@@ -39,6 +42,7 @@ export async function pushChanges(
   defaultBranch: string | undefined,
   settings: SyncSettings,
   world: SyncWorld,
+  onLanded: (reports: RefReport[]) => void = () => undefined,
 ): Promise<RefReport[]> {
   const reports: RefReport[] = [];
   const push = (refs: PlannedRef[]) => pushGroup(git, targetUrl, { refs, glob: false }, settings, world);
@@ -57,7 +61,9 @@ export async function pushChanges(
         );
       }
     }
-    for (const planned of group.refs) reports.push(toReport(planned, results.get(planned.ref)));
+    const done = group.refs.map((planned) => toReport(planned, results.get(planned.ref)));
+    reports.push(...done);
+    onLanded(done);
   }
   return reports;
 }

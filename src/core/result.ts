@@ -26,7 +26,8 @@ export interface RefReport {
   reason?: string | undefined;
 }
 
-export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed";
+/** `cancelled`: the run was stopped (SIGINT/SIGTERM) before this mirror finished, or started. */
+export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed" | "cancelled";
 
 export interface MirrorError {
   code: string;
@@ -63,6 +64,8 @@ export interface RunReport {
   startedAt: string;
   dryRun: boolean;
   ok: boolean;
+  /** The signal that cancelled the run, when one did. */
+  cancelled?: "SIGINT" | "SIGTERM" | undefined;
   mirrors: MirrorReport[];
 }
 

@@ -18,6 +18,7 @@ export function retryGitStep<T>(
     action,
     (error, attempt, delay) =>
       world.log(`${step} failed (${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`),
+    world.signal,
   );
 }
 

@@ -25,6 +25,8 @@ export interface SyncWorld {
   log: (line: string) => void;
   /** Creates a missing target project (`create_target`); absent when no mirror asks for it. */
   createTarget?: TargetCreator | undefined;
+  /** Aborted when the run is cancelled: git is stopped, retries end, nothing new starts. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface MirrorGit {

@@ -8,6 +8,7 @@ import { diskFullError } from "../git/errors.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";
+import { stopSignalOf } from "../util/cancel.ts";
 import { cacheRecovery, type CacheRecovery } from "./cache-recovery.ts";
 import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
@@ -59,11 +60,15 @@ export async function syncMirror(
     const target = await endpointAuth(mirror.target, base, world);
     auths.push(target);
     const git: MirrorGit = {
-      cache: cacheRepoContext(join(settings.cacheDir, `${mirror.name}.git`), base, settings.networkTimeoutMs),
+      cache: {
+        ...cacheRepoContext(join(settings.cacheDir, `${mirror.name}.git`), base, settings.networkTimeoutMs),
+        signal: world.signal,
+      },
       remote: {
         cwd: settings.cacheDir,
         env: outsideAnyRepository(base),
         networkTimeoutMs: settings.networkTimeoutMs,
+        signal: world.signal,
       },
       sourceEnv: source.env,
       targetEnv: target.env,
@@ -83,8 +88,18 @@ export async function syncMirror(
       if (recovery.warning !== undefined) report.warnings.unshift(recovery.warning);
     }
   } catch (error) {
-    report.status = "failed";
-    report.error = toMirrorError(error, settings, world);
+    const stopped = stopSignalOf(world.signal);
+    if (stopped != null) {
+      // Whatever the stop made of the step that was running, the run was cancelled. The refs
+      // reported are those git confirmed before (see pushChanges).
+      report.status = "cancelled";
+      report.error = cancelledError(
+        `cancelled during ${error instanceof GitError ? `git ${error.verb}` : "the sync"} (${stopped})`,
+      );
+    } else {
+      report.status = "failed";
+      report.error = toMirrorError(error, settings, world);
+    }
   } finally {
     await Promise.allSettled(background);
     for (const auth of auths) await auth.dispose();
@@ -219,7 +234,10 @@ async function run(
   // own choice of default branch is checked; elsewhere the order of refs does not matter.
   const intoEmpty = targetAll.size === 0 && toChange.length > 0;
   const defaultBranch = intoEmpty ? await upstreamDefault() : undefined;
-  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world);
+  // What each push confirmed is kept as it comes: a cancelled run reports what had landed.
+  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world, (done) =>
+    report.refs.push(...done),
+  );
   timings.pushMs = elapsed(mark);
   if (defaultBranch != null) {
     const branches = pushed
@@ -279,6 +297,15 @@ async function createTarget(
 function alreadyInSync(upstream: RefMap, target: RefMap, prune: boolean): boolean {
   for (const [ref, sha] of upstream) if (target.get(ref) !== sha) return false;
   return !prune || target.size === upstream.size;
+}
+
+/** The error of a mirror the run's cancellation stopped, or never started. */
+export function cancelledError(message: string): MirrorReport["error"] {
+  return {
+    code: "ECANCELLED",
+    message,
+    fix: "The job was cancelled (a newer pipeline, a timeout, or a person). Refs are each at their old or their new value; the next run completes the mirror.",
+  };
 }
 
 function toMirrorError(error: unknown, settings: SyncSettings, world: SyncWorld): MirrorReport["error"] {

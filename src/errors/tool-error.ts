@@ -1,8 +1,10 @@
+import type { CancelExitCode } from "../util/cancel.ts";
+
 /**
  * Every failure the user can act on is a ToolError: a stable code, a plain message, and the fix.
  * Anything else that reaches the top level is a bug and is rendered as one.
  */
-export type ExitCode = 0 | 1 | 2;
+export type ExitCode = 0 | 1 | 2 | CancelExitCode;
 
 export interface ToolErrorOptions {
   /** What the user can do about it, in one or two sentences. */

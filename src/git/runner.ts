@@ -1,5 +1,6 @@
 import { execa } from "execa";
 import { GitError } from "../errors/git-error.ts";
+import { onAbruptExit } from "../util/exit-cleanup.ts";
 import { classifyGitFailure } from "./errors.ts";
 import type { Env } from "./environment.ts";
 
@@ -46,13 +47,11 @@ const PIPE_GRACE_MS = 1_000;
 /** Process groups of the git processes running now (each git leads its own group). */
 const running = new Set<number>();
 
-/**
- * SIGKILL every git process group still running: for the process boundary, when it must exit at
- * once (a second signal) and cannot wait for the calls to end on their own.
- */
-export function killRunningGit(): void {
+// A process that exits at once (a second signal, a crash) cannot wait for the calls to end: git
+// runs in groups of its own, which nothing else would stop.
+onAbruptExit(() => {
   for (const group of running) killGroup(group, "SIGKILL");
-}
+});
 
 export async function runGit(
   ctx: GitContext,

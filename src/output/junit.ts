@@ -2,7 +2,11 @@ import type { RunReport } from "../core/result.ts";
 import { junitDocument } from "./junit-xml.ts";
 import { details } from "./summary.ts";
 
-/** The sync's JUnit report: one test case per mirror, so a failed mirror shows by name. */
+/**
+ * The sync's JUnit report: one test case per mirror, so a failed mirror shows by name. A
+ * cancelled mirror is an `<error>`: it reached no verdict, yet it is not in sync, and GitLab's
+ * Tests tab counts errors with the failures; `<skipped>` would show it as a deliberate skip.
+ */
 export function toJUnit(report: RunReport, suiteName = "ci-mirror sync"): string {
   return junitDocument(
     suiteName,
@@ -17,6 +21,13 @@ export function toJUnit(report: RunReport, suiteName = "ci-mirror sync"): string
           ? {
               message: mirror.error != null ? `${mirror.error.code}: ${mirror.error.message}` : "failed",
               type: mirror.error?.code ?? "failed",
+            }
+          : undefined,
+      error:
+        mirror.status === "cancelled"
+          ? {
+              message: `${mirror.error?.code ?? "ECANCELLED"}: ${mirror.error?.message ?? "cancelled"}`,
+              type: mirror.error?.code ?? "ECANCELLED",
             }
           : undefined,
     })),

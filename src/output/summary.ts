@@ -19,13 +19,22 @@ const ORDER: readonly RefOutcome[] = [
   "up-to-date",
 ];
 
+const MARKS: Record<MirrorReport["status"], string> = {
+  "up-to-date": "OK",
+  synced: "OK",
+  planned: "PLANNED",
+  failed: "FAILED",
+  cancelled: "CANCELLED",
+};
+
 export function headline(report: MirrorReport): string {
-  const mark = report.status === "failed" ? "FAILED" : report.status === "planned" ? "PLANNED" : "OK";
   const counts = ORDER.filter((outcome) => (report.counts[outcome] ?? 0) > 0)
     .map((outcome) => `${report.counts[outcome]} ${outcome}`)
     .join(", ");
   const seconds = (report.timings.totalMs / 1000).toFixed(1);
-  return `${mark.padEnd(7)} ${report.name}: ${report.status}${counts ? ` (${counts})` : ""} in ${seconds}s`;
+  // A cancelled mirror says when it was stopped: its error message is that line.
+  const status = report.status === "cancelled" ? (report.error?.message ?? "cancelled") : report.status;
+  return `${MARKS[report.status].padEnd(7)} ${report.name}: ${status}${counts ? ` (${counts})` : ""} in ${seconds}s`;
 }
 
 export function details(report: MirrorReport): string[] {

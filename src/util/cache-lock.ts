@@ -1,8 +1,10 @@
 import { readFileSync, rmSync } from "node:fs";
 import { link, mkdir, open, readFile, readlink, rename, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ToolError } from "../errors/tool-error.ts";
+import { diskFullError } from "../git/errors.ts";
+import { onAbruptExit } from "./exit-cleanup.ts";
 
 /**
  * One run at a time per cache dir: a file created with O_EXCL that names its owner.
@@ -42,11 +44,8 @@ interface Owner {
 /** Locks this process holds, by path, with the content it wrote. */
 const held = new Map<string, string>();
 
-/**
- * Remove the locks this process holds, synchronously: for the process boundary, when it must
- * exit at once and cannot wait for the run to release them.
- */
-export function releaseHeldLocksNow(): void {
+// A process that exits at once (a second signal, a crash) removes its locks on the way out.
+onAbruptExit(() => {
   for (const [path, content] of held) {
     try {
       if (readFileSync(path, "utf8") === content) rmSync(path, { force: true });
@@ -55,7 +54,7 @@ export function releaseHeldLocksNow(): void {
     }
   }
   held.clear();
-}
+});
 
 export async function acquireCacheLock(cacheDir: string, now: () => number = Date.now): Promise<CacheLock> {
   const path = join(cacheDir, LOCK_FILE);
@@ -223,13 +222,10 @@ function lockedError(holderText: string): ToolError {
 }
 
 function lockIoError(path: string, error: unknown): ToolError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason =
-    code === "ENOSPC"
-      ? "no space left on the device"
-      : error instanceof Error
-        ? error.message
-        : String(error);
+  // A full disk is said the same way wherever it strikes.
+  const full = diskFullError(error, { cacheDir: dirname(path) }, path);
+  if (full !== undefined) return full;
+  const reason = error instanceof Error ? error.message : String(error);
   return new ToolError("ELOCKWRITE", `could not write the cache dir lock ${path}: ${reason}`, {
     fix: "Make room on the filesystem that holds the cache dir (or fix its permissions), or give this run another --cache-dir.",
     cause: error,

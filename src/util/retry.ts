@@ -15,16 +15,40 @@ export async function withRetry<T>(
   isRetryable: (error: unknown) => boolean,
   action: (attempt: number) => Promise<T>,
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await action(attempt);
     } catch (error) {
-      if (attempt >= policy.attempts || !isRetryable(error)) throw error;
+      if (attempt >= policy.attempts || !isRetryable(error) || signal?.aborted === true) throw error;
       const exponential = policy.baseDelayMs * 2 ** (attempt - 1);
       const delay = Math.min(policy.maxDelayMs ?? 60_000, exponential * (1 + Math.random() * 0.5));
       onRetry?.(error, attempt, delay);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // A cancelled run does not sit out the backoff: the error it had stands.
+      const slept = await sleep(delay, signal).then(
+        () => true,
+        () => false,
+      );
+      if (!slept) throw error;
     }
   }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(new Error("aborted"));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

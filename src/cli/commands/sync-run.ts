@@ -1,12 +1,12 @@
 import { loadConfig } from "../../config/index.ts";
 import { syncAll } from "../../core/sync-all.ts";
-import { UsageError } from "../../errors/tool-error.ts";
+import { UsageError, type ExitCode } from "../../errors/tool-error.ts";
 import { Printer } from "../../output/printer.ts";
 import { registerConfigSecrets } from "../../output/config-secrets.ts";
 import type { CommandWorld } from "../world.ts";
 import type { SyncArgs } from "./sync.ts";
 
-export async function runSync(args: SyncArgs, world: CommandWorld): Promise<0 | 1 | 2> {
+export async function runSync(args: SyncArgs, world: CommandWorld): Promise<ExitCode> {
   const only = args.mirror
     ?.flatMap((value) => String(value).split(","))
     .map((name) => name.trim())
@@ -47,7 +47,7 @@ export async function runSync(args: SyncArgs, world: CommandWorld): Promise<0 | 
         retry: { attempts: Math.floor(args.retries), baseDelayMs: Math.max(0, args.retryDelay) },
       },
     },
-    { cwd: world.cwd, env: world.env, printer, redactor },
+    { cwd: world.cwd, env: world.env, printer, redactor, signal: world.signal },
   );
   return exitCode;
 }
