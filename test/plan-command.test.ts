@@ -197,7 +197,7 @@ describe("ci-mirror plan", () => {
     expect(run.stderr).toContain('no mirror named "nope"');
   });
 
-  it("takes CI_MIRROR_ONLY from the environment, like every other option", async () => {
+  it("takes CI_MIRROR_ONLY from the environment: it only narrows a plan", async () => {
     const run = await runCli(["plan", "--out", "env.yml"], { cwd: dir, env: { CI_MIRROR_ONLY: "tool" } });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("1 mirror in 1 job");

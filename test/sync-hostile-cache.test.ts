@@ -5,10 +5,11 @@
  * history questions lie. Each test plants something in a cache left by an earlier run, then syncs a
  * new upstream commit (listing, fetch, ref updates, push, gc) and checks what happened.
  */
-import { chmod, cp, lstat, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import type { RunReport } from "../src/core/result.ts";
 import { tokensIn } from "./helpers/canary.ts";
 import { GIT_ENV, buildRepo, commitOnBranch, git, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { copyRepo, foreignServerForThisTest } from "./helpers/foreign-server.ts";
@@ -171,8 +172,10 @@ describe("a restored cache", () => {
     expect(await m.ran()).toEqual([]);
     expect((await configKeys(join(s.cache, "config"))).filter((entry) => !OURS.has(entry))).toEqual([]);
     expect(tokensIn(run.stdout + run.stderr, [UPSTREAM_TOKEN, TARGET_TOKEN])).toEqual([]);
-    // Said once, with what was removed.
+    // Said once, with what was removed, in the log and as a warning of the report.
     expect(run.stderr).toContain("http.proxy");
+    const report = JSON.parse(await readFile(join(s.ws.dir, "report.json"), "utf8")) as RunReport;
+    expect(report.mirrors[0]?.warnings.join("\n")).toContain("config url.");
   });
 
   it("keeps every object itself: an alternates file pointing elsewhere is not honoured", async () => {
@@ -212,6 +215,25 @@ describe("a restored cache", () => {
     expect(run.stderr).toContain("links to other directories");
     expect((await lstat(join(s.cache, "refs"))).isSymbolicLink()).toBe(false);
     expect(await listRefs(elsewhere)).toEqual(before);
+  });
+
+  it("is not a link to another repository, which is left alone", async () => {
+    const s = await syncedOnce();
+    const { path: elsewhere } = await tempDir("linked-repo");
+    const other = join(elsewhere, "other.git");
+    await execa("git", ["clone", "--quiet", "--bare", s.upstream, other], { env: GIT_ENV });
+    await writeFile(join(other, "hooks", "post-update"), "#!/bin/sh\n");
+    await git(["config", "other.kept", "yes"], { cwd: other });
+    await rm(s.cache, { recursive: true });
+    await symlink(other, s.cache);
+
+    const run = await s.ws.sync("--all");
+
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await listRefs(s.target)).toEqual(await listRefs(s.upstream));
+    expect((await lstat(s.cache)).isSymbolicLink()).toBe(false);
+    expect(await git(["config", "other.kept"], { cwd: other })).toBe("yes");
+    expect(await readdir(join(other, "hooks"))).toContain("post-update");
   });
 
   it("cannot make a diverged ref look like a fast-forward (replace refs, grafts) under divergence: keep", async () => {

@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MirrorConfig } from "../config/types.ts";
-import { cacheRepoContext, collectGarbage } from "../git/cache-repo.ts";
+import { cacheRepoContext, collectGarbage, openCacheRepo } from "../git/cache-repo.ts";
 import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../git/environment.ts";
 import { diskFullError } from "../git/errors.ts";
@@ -174,6 +174,13 @@ async function run(
   // Into an empty target the upstream's default branch goes first; ask for it while fetching.
   if (targetAll.size === 0 && !settings.dryRun) background.push(upstreamDefault());
   mark = performance.now();
+  // Made safe before git reads anything in it, the look for damage included.
+  const opened = await openCacheRepo(git.cache);
+  if (opened.removed.length > 0) {
+    const warning = `the restored cache held what ci-mirror does not write; removed: ${opened.removed.join(", ")}`;
+    world.log(warning);
+    report.warnings.push(warning);
+  }
   await recovery.open();
   const upstream = await updateCache(
     git,

@@ -1,11 +1,11 @@
 import {
   UPSTREAM_NS,
+  cacheRepoExists,
   cloneCacheRepo,
   initCacheRepo,
   isConnected,
   isShallow,
   listCachedRefs,
-  openCacheRepo,
   presentObjects,
   setNamespace,
 } from "../git/cache-repo.ts";
@@ -36,11 +36,8 @@ export async function updateCache(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<RefMap> {
-  const opened = await openCacheRepo(git.cache);
-  if (opened.removed.length > 0) {
-    world.log(`the restored cache held what ci-mirror does not write, removed: ${opened.removed.join(", ")}`);
-  }
-  const created = !opened.exists;
+  // The caller opened it (openCacheRepo) before anything else read it.
+  const created = !(await cacheRepoExists(git.cache));
   if (created && target.size === 0 && selectsEverything) {
     // A first mirror: nothing to seed from, every branch and tag to fetch.
     world.log(`cloning ${upstream.size} refs from the upstream into a new cache`);

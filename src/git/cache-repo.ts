@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GitError } from "../errors/git-error.ts";
 import { hasForeignLinks, removeForeignFiles, removeStrayRefs, rewriteConfig } from "./cache-contents.ts";
@@ -35,11 +35,13 @@ export interface OpenedCache {
 /**
  * Open the cache repository as the CI cache restored it, made safe before git reads anything in
  * it (cache-contents.ts). Its directory is made either way: git needs a cwd. A directory that is
- * not a repository, or whose files link to elsewhere, is emptied for a new cache.
+ * not a repository, or whose files link to elsewhere, is emptied for a new cache. Damage (a file
+ * where the directory should be, refs git cannot read) is left for the damage check to judge.
  */
 export async function openCacheRepo(ctx: GitContext): Promise<OpenedCache> {
+  if (await isSomethingElse(ctx.cwd)) return { exists: false, removed: [] };
   await mkdir(ctx.cwd, { recursive: true });
-  if (await hasForeignLinks(ctx.cwd)) {
+  if ((await lstat(ctx.cwd)).isSymbolicLink() || (await hasForeignLinks(ctx.cwd))) {
     await emptyDirectory(ctx.cwd);
     return { exists: false, removed: ["links to other directories (the cache was emptied)"] };
   }
@@ -56,8 +58,19 @@ export async function openCacheRepo(ctx: GitContext): Promise<OpenedCache> {
     await emptyDirectory(ctx.cwd);
     return { exists: false, removed };
   }
-  removed.push(...(await removeStrayRefs(ctx, UPSTREAM_NS)));
+  try {
+    removed.push(...(await removeStrayRefs(ctx, UPSTREAM_NS)));
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+  }
   return { exists: true, removed };
+}
+
+/** Whether the cache repository exists, once opened. Its directory is made either way: git needs a cwd. */
+export async function cacheRepoExists(ctx: GitContext): Promise<boolean> {
+  await mkdir(ctx.cwd, { recursive: true });
+  const inside = await runGit(ctx, ["rev-parse", "--is-bare-repository"], { okExitCodes: [128] });
+  return inside.stdout.trim() === "true";
 }
 
 /** Create an empty cache repository (the directory exists and is empty: openCacheRepo saw to it). */
@@ -309,6 +322,15 @@ const FSCK_DAMAGE =
 /** Remove the cache repository, whatever is there (a file where it should be, too). */
 export async function discardCache(ctx: GitContext): Promise<void> {
   await rm(ctx.cwd, { recursive: true, force: true });
+}
+
+/** Whether something other than a directory is where the cache repository should be. */
+async function isSomethingElse(path: string): Promise<boolean> {
+  try {
+    return !(await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
