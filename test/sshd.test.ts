@@ -5,13 +5,9 @@ import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shellQuote } from "../src/util/shell-quote.ts";
 import { sshAvailable, startSshServer } from "./helpers/sshd.ts";
 import type { SshServer } from "./helpers/sshd.ts";
-
-// Single quotes keep the shell that git runs GIT_SSH_COMMAND through from reinterpreting paths.
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
 
 /** The exact ssh invocation ci-mirror relies on: no agent, no user config, fail closed on host keys. */
 function gitSshCommand(keyFile: string, knownHostsFile: string): string {

@@ -6,6 +6,7 @@ import { ToolError } from "../errors/tool-error.ts";
 import type { Redactor } from "../output/redact.ts";
 import { withConfigEntries, type Env } from "./environment.ts";
 import { diskFullError } from "./errors.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 
 /**
  * Credentials for one endpoint, as environment for the git processes that talk to it.
@@ -139,8 +140,4 @@ function requireVariable(env: Env, name: string, key: string): string {
     });
   }
   return value;
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,7 +1,7 @@
 import type { Config } from "../config/types.ts";
 import { UsageError } from "../errors/tool-error.ts";
 import { assignShards } from "./shards.ts";
-import { shellQuote } from "./shell.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 
 /** GitLab refuses a `parallel:matrix` that expands to more than 200 jobs. */
 export const MATRIX_LIMIT = 200;
