@@ -358,6 +358,31 @@ describe("e-mail", () => {
     expect(result.warnings[0]).toMatch(/^e-mail not sent: .*certificate/i);
   });
 
+  it("does not use a password too short to mask, and says which variable holds it", async () => {
+    const { port, mails } = await smtp();
+    const mail = { CI_MIRROR_SMTP_FROM: "ci-mirror@example.test", CI_MIRROR_SMTP_TO: "ops@example.test" };
+    const viaUrl = await notifyFailures(
+      failedReport(),
+      { email: true },
+      { ...mail, CI_MIRROR_SMTP_URL: `smtp://mailer:pw42x@127.0.0.1:${port}`, CI_MIRROR_SMTP_TLS: "none" },
+      new Redactor(),
+    );
+    const viaVariable = await notifyFailures(
+      failedReport(),
+      { email: true },
+      { ...mail, CI_MIRROR_SMTP_URL: `smtp://mailer@127.0.0.1:${port}`, CI_MIRROR_SMTP_PASSWORD: "pw42x" },
+      new Redactor(),
+    );
+
+    expect(mails).toEqual([]);
+    expect(viaUrl.warnings).toEqual([
+      "e-mail not sent: the password in CI_MIRROR_SMTP_URL is shorter than 8 characters, too short to be masked",
+    ]);
+    expect(viaVariable.warnings).toEqual([
+      "e-mail not sent: CI_MIRROR_SMTP_PASSWORD is shorter than 8 characters, too short to be masked",
+    ]);
+  });
+
   it("names the missing variables", async () => {
     const result = await notifyFailures(failedReport(), { email: true }, {}, new Redactor());
     expect(result.warnings).toEqual([

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Endpoint } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import type { Redactor } from "../output/redact.ts";
+import { refuseShortSecret, type Redactor } from "../output/redact.ts";
 import { withConfigEntries, type Env } from "./environment.ts";
 import { diskFullError } from "./errors.ts";
 import { shellQuote } from "../util/shell-quote.ts";
@@ -34,6 +34,7 @@ export async function endpointAuth(endpoint: Endpoint, base: Env, world: AuthWor
   if (isSsh(endpoint.url)) return sshAuth(endpoint, base, world);
   if (endpoint.token == null) return { env: base, dispose: async () => {} };
   const token = requireVariable(world.env, endpoint.token, "token");
+  refuseShortSecret(endpoint.token, token);
   const username =
     endpoint.username ?? (endpoint.token === "CI_JOB_TOKEN" ? JOB_TOKEN_USER : DEFAULT_TOKEN_USER);
   world.redactor.addBasicAuth(username, token);

@@ -5,7 +5,8 @@
 import type { GitLabSettings } from "../config/types.ts";
 import type { Env } from "../git/environment.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import type { Redactor } from "../output/redact.ts";
+import { looksLikeSecret } from "../config/env-var-name.ts";
+import { refuseShortSecret, type Redactor } from "../output/redact.ts";
 
 export const DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN";
 
@@ -34,6 +35,7 @@ export function resolveGitLabSettings(
   const variable = gitlab?.token ?? DEFAULT_TOKEN_VARIABLE;
   const token = env[variable];
   if (token != null && token !== "") {
+    refuseShortSecret(variable, token, { exitCode: 2 });
     options.redactor?.add(token);
     return { url, token, tokenSource: variable };
   }
@@ -53,7 +55,9 @@ function normaliseUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ToolError("EGITLABCONFIG", `GitLab URL is not a URL: ${url}`, {
+    // A token pasted where the URL goes must not be printed back.
+    const shown = looksLikeSecret(url) ? " (not shown: it looks like a token)" : `: ${url}`;
+    throw new ToolError("EGITLABCONFIG", `the GitLab URL is not a URL${shown}`, {
       fix: "Write it as https://gitlab.example.com",
       exitCode: 2,
     });

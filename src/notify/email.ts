@@ -22,6 +22,7 @@
  */
 import nodemailer from "nodemailer";
 import type { Env } from "../git/environment.ts";
+import { MIN_SECRET_LENGTH } from "../output/redact.ts";
 import type { AuditNotification } from "./summary.ts";
 import type { SendResult } from "./webhook.ts";
 
@@ -98,6 +99,15 @@ export function smtpSettingsFromEnv(env: Env): { settings?: SmtpSettings; proble
     problems.push("CI_MIRROR_SMTP_PORT must be a port number");
   if (from == null) problems.push("set CI_MIRROR_SMTP_FROM");
   if (to.length === 0) problems.push("set CI_MIRROR_SMTP_TO");
+  const password = get("CI_MIRROR_SMTP_PASSWORD") ?? fromUrl.password;
+  if (password != null && password.length < MIN_SECRET_LENGTH) {
+    // Too short to mask in the job log (GitLab's own minimum), so it is not used at all.
+    const where =
+      get("CI_MIRROR_SMTP_PASSWORD") != null
+        ? "CI_MIRROR_SMTP_PASSWORD"
+        : "the password in CI_MIRROR_SMTP_URL";
+    problems.push(`${where} is shorter than ${MIN_SECRET_LENGTH} characters, too short to be masked`);
+  }
   if (problems.length > 0 || host == null || from == null) return { problems };
   return {
     problems,
@@ -105,7 +115,7 @@ export function smtpSettingsFromEnv(env: Env): { settings?: SmtpSettings; proble
       host,
       port,
       user: get("CI_MIRROR_SMTP_USER") ?? fromUrl.user,
-      password: get("CI_MIRROR_SMTP_PASSWORD") ?? fromUrl.password,
+      password,
       from,
       to,
       tls,

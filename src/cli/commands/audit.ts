@@ -5,6 +5,7 @@ import type { AuditReport } from "../../core/audit/types.ts";
 import { ToolError, UsageError } from "../../errors/tool-error.ts";
 import type { Redactor } from "../../output/redact.ts";
 import { withConfigOption } from "../options.ts";
+import { variableNameFlag } from "../variable-flag.ts";
 import type { CommandWorld } from "../world.ts";
 
 export function auditBuilder<T>(yargs: Argv<T>) {
@@ -70,6 +71,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
     if (problem != null) throw new UsageError(`${flag} ${value}: ${problem}`);
     return durationMs(value);
   };
+  const webhookVariable = variableNameFlag("--notify-webhook", args.notifyWebhook);
   const maxAgeFlag = flagMs("--max-age", args.maxAge);
   const stuckAfterFlag = flagMs("--stuck-after", args.stuckAfter);
 
@@ -97,7 +99,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
-  await registerConfigSecrets(config, world.env, redactor, [args.notifyWebhook]);
+  await registerConfigSecrets(config, world.env, redactor, [webhookVariable]);
   for (const warning of warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
   const scope = {
     projects: config.audit?.projects ?? [],
@@ -127,7 +129,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
   }
   report.notifications = await notifyFailures(
     report,
-    { webhookVariable: args.notifyWebhook === "" ? undefined : args.notifyWebhook, email: args.notifyEmail },
+    { webhookVariable, email: args.notifyEmail },
     world.env,
     redactor,
   );

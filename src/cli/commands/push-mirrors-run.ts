@@ -18,7 +18,8 @@ import type { RemoteMirrorInput } from "../../gitlab/port.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { Printer } from "../../output/printer.ts";
 import { registerConfigSecrets } from "../../output/config-secrets.ts";
-import type { Redactor } from "../../output/redact.ts";
+import { refuseShortSecret, type Redactor } from "../../output/redact.ts";
+import { variableNameFlag } from "../variable-flag.ts";
 import type { CliWorld, CommandWorld } from "../world.ts";
 
 import type { PushMirrorsArgs } from "./push-mirrors.ts";
@@ -28,6 +29,7 @@ const DEFAULT_CONFIG = "mirrors.yml";
 export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld): Promise<0 | 1 | 2> {
   if (!Number.isFinite(args.timeout) || args.timeout <= 0)
     throw new UsageError("--timeout must be a positive number of seconds");
+  const tokenVar = variableNameFlag("--token-var", args.tokenVar);
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   // mirrors.yml by default, like every command. `apply` needs it; the one-mirror actions use its
@@ -37,11 +39,11 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
   let config: Config | undefined;
   if (!optional || (await isFile(resolve(world.cwd, configFile)))) {
     const loaded = await loadConfig(configFile, { cwd: world.cwd });
-    await registerConfigSecrets(loaded.config, world.env, redactor, [args.tokenVar]);
+    await registerConfigSecrets(loaded.config, world.env, redactor, [tokenVar]);
     for (const warning of loaded.warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
     config = loaded.config;
   } else {
-    redactor.add(args.tokenVar == null ? undefined : world.env[args.tokenVar]);
+    redactor.add(tokenVar == null ? undefined : world.env[tokenVar]);
   }
   const settings = resolveGitLabSettings(config?.gitlab, world.env, {
     redactor,
@@ -84,7 +86,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
       return 0;
     }
     case "create": {
-      const input = createInput(args, world, redactor);
+      const input = createInput(args, tokenVar, world, redactor);
       const mirror = redactor.redactValue(
         await port.createRemoteMirror(project, input).catch((error: unknown) => {
           throw mirrorRefusal(error, project, args.url ?? input.url);
@@ -134,6 +136,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
 
 function createInput(
   args: PushMirrorsArgs,
+  tokenVar: string | undefined,
   world: CliWorld,
   redactor: Redactor,
 ): RemoteMirrorInput & { url: string } {
@@ -145,14 +148,15 @@ function createInput(
     );
   }
   let url = args.url;
-  if (args.tokenVar != null) {
-    const password = world.env[args.tokenVar];
+  if (tokenVar != null) {
+    const password = world.env[tokenVar];
     if (password == null || password === "") {
-      throw new ToolError("EPUSHMIRRORTOKEN", `$${args.tokenVar} is not set`, {
-        fix: `Set ${args.tokenVar} to the token the mirror pushes with.`,
+      throw new ToolError("EPUSHMIRRORTOKEN", `$${tokenVar} is not set`, {
+        fix: `Set ${tokenVar} to the token the mirror pushes with.`,
         exitCode: 2,
       });
     }
+    refuseShortSecret(tokenVar, password, { exitCode: 2 });
     redactor.add(password);
     url = mirrorUrlWithCredentials(url, args.username ?? "oauth2", password);
   } else if (args.username != null) {

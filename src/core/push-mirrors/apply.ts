@@ -7,7 +7,7 @@ import { ToolError } from "../../errors/tool-error.ts";
 import type { Env } from "../../git/environment.ts";
 import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
-import type { Redactor } from "../../output/redact.ts";
+import { refuseShortSecret, type Redactor } from "../../output/redact.ts";
 import { isChange, planPushMirrors } from "./plan.ts";
 import { mirrorRefusal } from "./refusal.ts";
 import type { FieldChange, PlanOptions, PushMirrorAction } from "./plan.ts";
@@ -195,6 +195,7 @@ function credentialsOf(
       },
     );
   }
+  refuseShortSecret(variable, password, { exitCode: 2 });
   context.redactor?.add(password);
   return { username: decl.username ?? DEFAULT_USERNAME, password };
 }
