@@ -50,12 +50,61 @@ describe("ci-mirror sandbox", () => {
       headers: { "PRIVATE-TOKEN": token },
     });
     const group = await fetch(`${url}/api/v4/groups/mirror`, { headers: { "PRIVATE-TOKEN": token } });
+    // GitLab's defaults: local requests are not allowed, so a push mirror to loopback is refused.
+    const project = await fetch(`${url}/api/v4/projects`, {
+      method: "POST",
+      headers: { "PRIVATE-TOKEN": token, "content-type": "application/json" },
+      body: JSON.stringify({ name: "app" }),
+    });
+    const projectId = ((await project.json()) as { id: number }).id;
+    const mirror = await fetch(`${url}/api/v4/projects/${projectId}/remote_mirrors`, {
+      method: "POST",
+      headers: { "PRIVATE-TOKEN": token, "content-type": "application/json" },
+      body: JSON.stringify({ url: "http://127.0.0.1:9/x.git" }),
+    });
     stop.abort();
+
+    expect(JSON.parse(stdout)).toMatchObject({ allowLocalRequests: false });
+    expect(mirror.status).toBe(400);
+    expect(await mirror.json()).toEqual({
+      message: { url: ["is blocked: Requests to localhost are not allowed"] },
+    });
 
     expect(self.status).toBe(200);
     expect(((await self.json()) as { scopes: string[] }).scopes).toEqual(["api"]);
     expect(group.status).toBe(200);
     expect(await exitCode).toBe(0);
     await expect(fetch(`${url}/api/v4/version`)).rejects.toThrow();
+  });
+
+  it("says which local-request setting it runs with, and takes --allow-local-requests", async () => {
+    const { path: dir } = await tempDir("sandbox-text");
+    for (const [args, expected] of [
+      [[], "local requests: not allowed, GitLab's default"],
+      [["--allow-local-requests"], "local requests: allowed (--allow-local-requests)"],
+    ] as const) {
+      const stop = new AbortController();
+      let stdout = "";
+      let announce: () => void = () => {};
+      const printed = new Promise<void>((resolve) => {
+        announce = resolve;
+      });
+      const exitCode = main(["sandbox", ...args], {
+        cwd: dir,
+        env: {},
+        stdout: {
+          write: (chunk: string) => {
+            stdout += chunk;
+            if (stdout.includes("Stop with Ctrl-C")) announce();
+          },
+        },
+        stderr: { write: () => true },
+        signal: stop.signal,
+      });
+      await printed;
+      stop.abort();
+      expect(await exitCode).toBe(0);
+      expect(stdout).toContain(expected);
+    }
   });
 });

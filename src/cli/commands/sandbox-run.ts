@@ -8,8 +8,10 @@ import type { SandboxArgs } from "./sandbox.ts";
  * a real GitLab. Runs until interrupted.
  */
 export async function runSandbox(args: SandboxArgs, world: CliWorld): Promise<0> {
-  // Mirrors in a sandbox point at other local servers; GitLab's local-network setting is on.
-  const gitlab = await startGitLabSandbox({ allowLocalRequests: true });
+  // GitLab's defaults unless told otherwise: push mirrors to localhost or the local network are
+  // refused, as `allow_local_requests_from_web_hooks_and_services` is off on a new GitLab.
+  const allowLocalRequests = args.allowLocalRequests;
+  const gitlab = await startGitLabSandbox({ allowLocalRequests });
   try {
     const user = gitlab.addUser("sandbox-admin", { admin: true });
     gitlab.addGroup("mirror");
@@ -17,13 +19,16 @@ export async function runSandbox(args: SandboxArgs, world: CliWorld): Promise<0>
     const token = gitlab.addToken(user, { scopes: ["api"], name: "ci-mirror sandbox" });
     if (args.json) {
       world.stdout.write(
-        `${JSON.stringify({ url: gitlab.url, api: `${gitlab.url}/api/v4`, token, group: "mirror" })}\n`,
+        `${JSON.stringify({ url: gitlab.url, api: `${gitlab.url}/api/v4`, token, group: "mirror", allowLocalRequests })}\n`,
       );
     } else {
       for (const line of [
         `GitLab sandbox: ${gitlab.url}  (API ${gitlab.url}/api/v4, git ${gitlab.url}/<group>/<project>.git)`,
         `token (api scope, user sandbox-admin): ${token}`,
         "group: mirror (create_target: true creates projects in it on the first sync)",
+        allowLocalRequests
+          ? "local requests: allowed (--allow-local-requests): push mirrors may point at localhost and the local network"
+          : "local requests: not allowed, GitLab's default: push mirrors to localhost or the local network are refused (--allow-local-requests allows them)",
         "",
         "Try a config against it:",
         `  export GITLAB_TOKEN=${token}`,
