@@ -34,7 +34,7 @@ async function get(query: string): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${gl.url}/api/v4/groups/group1/projects${query}`, {
     headers: { "private-token": user1 },
   });
-  return { status: res.status, body: (await res.json()) };
+  return { status: res.status, body: await res.json() };
 }
 
 const paths = (body: unknown): string[] =>
