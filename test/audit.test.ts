@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PushMirrorDecl } from "../src/config/types.ts";
 import { auditPushMirrors } from "../src/core/audit/audit.ts";
-import { formatAge } from "../src/core/audit/duration.ts";
+import { formatAge } from "../src/util/duration.ts";
 import { judgeMirror } from "../src/core/audit/verdict.ts";
 import { createGitLabClient } from "../src/gitlab/client.ts";
 import type { RemoteMirror } from "../src/gitlab/port.ts";

@@ -1,4 +1,4 @@
-import { durationMs } from "./duration.ts";
+import { durationMs } from "../util/duration.ts";
 import { compilePattern } from "./ref-pattern.ts";
 import { parseRepoUrl } from "./repo-url.ts";
 import type {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DURATION_NEEDS_A_UNIT, durationProblem } from "./duration.ts";
+import { DURATION_NEEDS_A_UNIT, durationProblem } from "../util/duration.ts";
 import { envVarNameProblem } from "./env-var-name.ts";
 import { groupPathProblem, projectRefProblem } from "./gitlab-path.ts";
 import { mirrorNameProblem } from "./mirror-name.ts";

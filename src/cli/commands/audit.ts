@@ -63,7 +63,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
   if (!Number.isFinite(args.concurrency) || args.concurrency < 1) {
     throw new UsageError("--concurrency must be a number of at least 1");
   }
-  const { durationMs, durationProblem } = await import("../../config/duration.ts");
+  const { durationMs, durationProblem } = await import("../../util/duration.ts");
   const flagMs = (flag: string, value: string | undefined): number | undefined => {
     // Empty is "not given": the audit component passes every input, an empty one included.
     if (value == null || value === "") return undefined;

@@ -1,4 +1,4 @@
-import { formatAge } from "./duration.ts";
+import { formatAge } from "../../util/duration.ts";
 import { RESYNC_REQUESTED } from "./types.ts";
 import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import type { RemoteMirror } from "../../gitlab/port.ts";
 import type { PushMirrorDecl } from "../../config/types.ts";
-import { formatAge, formatDuration } from "./duration.ts";
+import { formatAge, formatDuration } from "../../util/duration.ts";
 import type { Verdict } from "./types.ts";
 
 /** The `last_error` GitLab gives a mirror it marks failed for being stuck (sic). */

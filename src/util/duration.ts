@@ -1,8 +1,15 @@
 /**
- * Durations as written in the file: a whole number and one unit (`90s`, `45m`, `24h`, `7d`).
- * One unit only and no fractions, so every value reads the same way to everyone: `1.5h` is `90m`.
+ * Durations: one unit table for what a config file or flag may say (`90s`, `45m`, `24h`, `7d`)
+ * and for what messages and the audit table print back.
+ *
+ * Parsing takes a whole number and one unit only, no fractions, so every value reads the same
+ * way to everyone: `1.5h` is `90m`.
  */
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+/** Largest first, for printing. */
+const UNITS_DOWN: readonly Unit[] = ["d", "h", "m", "s"];
+
 const DURATION = /^(?<amount>\d+)(?<unit>[A-Za-z]*)$/;
 const EXAMPLES = "e.g. `90m`, `24h` or `7d`";
 
@@ -39,7 +46,7 @@ function tryParse(text: string): DurationResult {
   return { ok: true, ms };
 }
 
-function isUnit(unit: string): unit is keyof typeof UNIT_MS {
+function isUnit(unit: string): unit is Unit {
   return Object.hasOwn(UNIT_MS, unit);
 }
 
@@ -49,4 +56,25 @@ function notADuration(text: string): string {
     return "a duration is a whole number: use a smaller unit (`90m`, not `1.5h`)";
   }
   return `expected a duration: a whole number and a unit, s, m, h or d (${EXAMPLES})`;
+}
+
+/** In the largest unit that divides it evenly, as it would be written: 86_400_000 → "1d", 5_400_000 → "90m". */
+export function formatDuration(ms: number): string {
+  for (const unit of UNITS_DOWN) {
+    const size = UNIT_MS[unit];
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return ms >= UNIT_MS.m ? `${Math.round(ms / UNIT_MS.m)}m` : `${Math.round(ms / UNIT_MS.s)}s`;
+}
+
+/** How long ago, coarse on purpose ("3h ago"): an audit table is read at a glance. */
+export function formatAge(iso: string | null, now: Date): string {
+  if (iso == null) return "never";
+  const ms = now.getTime() - Date.parse(iso);
+  if (!Number.isFinite(ms)) return "unknown";
+  if (ms < 0) return "just now";
+  if (ms < UNIT_MS.m) return `${Math.floor(ms / UNIT_MS.s)}s ago`;
+  if (ms < UNIT_MS.h) return `${Math.floor(ms / UNIT_MS.m)}m ago`;
+  if (ms < UNIT_MS.d) return `${Math.floor(ms / UNIT_MS.h)}h ago`;
+  return `${Math.floor(ms / UNIT_MS.d)}d ago`;
 }
