@@ -106,10 +106,54 @@ describe("divergence", () => {
     expect(run.stdout).toContain("EDIVERGED");
     expect(run.stdout).toContain("refs/heads/dev");
     expect(await listRefs(s.target)).toEqual(s.before);
-    // Nothing was pushed, so the report says what would have happened, never "forced".
+    // Nothing was pushed, so the report never says "forced": the diverged refs are "diverged".
     const outcomes = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs.map((ref) => ref.outcome);
-    expect(outcomes).toContain("would-force");
+    expect(outcomes).toContain("diverged");
     expect(outcomes).not.toContain("forced");
+  });
+
+  it("fail: the summary, the JSON and the JUnit say nothing was pushed, and name the diverged refs", async () => {
+    const s = await diverged("fail");
+
+    const run = await s.ws.sync("--all", "--report", "r.json", "--junit", "j.xml");
+
+    expect(run.code).toBe(1);
+    expect(await listRefs(s.target)).toEqual(s.before);
+    const mirror = (await report(s.ws.dir, "r.json")).mirrors[0]!;
+    const outcomes = Object.fromEntries(mirror.refs.map((ref) => [ref.ref, ref.outcome]));
+    expect(outcomes["refs/heads/dev"]).toBe("diverged");
+    expect(outcomes["refs/heads/feature/a"]).toBe("diverged");
+    // A fast-forward the failure stopped is not "updated" either.
+    expect(outcomes["refs/heads/main"]).toBe("would-update");
+    const junit = await readFile(join(s.ws.dir, "j.xml"), "utf8");
+    for (const claim of ["forced", "updated", "created", "deleted"]) {
+      expect(Object.keys(mirror.counts)).not.toContain(claim);
+      expect(run.stdout).not.toMatch(new RegExp(`\\b${claim}\\b`));
+      expect(junit).not.toMatch(new RegExp(`\\b${claim}\\b`));
+    }
+    expect(run.stdout).toMatch(/diverged\s+refs\/heads\/dev/);
+  });
+
+  it("keep: names the kept refs on every run that keeps them, and explains a moved tag as a moved tag", async () => {
+    const s = await diverged("keep");
+    // The upstream moved a lightweight tag to another commit.
+    await git(["tag", "-f", "v1.0.1", "refs/heads/main"], { cwd: s.upstream });
+
+    const first = await s.ws.sync("--all", "--report", "r.json");
+    const second = await s.ws.sync("--all", "--report", "r2.json");
+
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    for (const run of [first, second]) {
+      expect(run.stdout).toContain("kept as they are on the target");
+      expect(run.stdout).toMatch(/kept-diverged\s+refs\/heads\/dev/);
+      expect(run.stdout).toMatch(/kept-diverged\s+refs\/tags\/v1\.0\.1 .*\(tag moved/);
+    }
+    const tag = (await report(s.ws.dir, "r2.json")).mirrors[0]!.refs.find(
+      (ref) => ref.ref === "refs/tags/v1.0.1",
+    );
+    expect(tag?.outcome).toBe("kept-diverged");
+    expect(tag?.reason).not.toContain("commits the upstream lacks");
   });
 
   it("keep + prune: refs whose commits the upstream no longer has are kept, merged-and-deleted ones removed", async () => {
@@ -248,6 +292,46 @@ describe("rewrite guard", () => {
       "refusing to force 3 of 7 refs on the target (max_rewrites: 2 allows 2)",
     );
     expect(await listRefs(s.target)).toEqual(before);
+  });
+});
+
+describe("reports say only what happened", () => {
+  it("a deletion guard that stops the mirror reports its refs as what would have happened", async () => {
+    const s = await mirrored({ extra: ["max_deletions: 1"] });
+    const main = await commitOnBranch(s.upstream, "main", { "more.txt": "more\n" });
+    for (const ref of ["refs/heads/feature/a", "refs/heads/feature/b"]) await deleteRef(s.upstream, ref);
+    const before = await listRefs(s.target);
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(1);
+    expect(await listRefs(s.target)).toEqual(before);
+    const refs = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs;
+    const byRef = new Map(refs.map((ref) => [ref.ref, ref]));
+    expect(byRef.get("refs/heads/main")).toMatchObject({ outcome: "would-update", to: main });
+    expect(byRef.get("refs/heads/main")?.reason).toContain("EMASSDELETE");
+    expect(byRef.get("refs/heads/feature/a")?.outcome).toBe("would-delete");
+    expect(run.stdout).not.toMatch(/^\s+(updated|deleted)\s+refs\//m);
+  });
+
+  it("a push that fails after planning reports its refs as not pushed, never as updated", async () => {
+    const s = await mirrored();
+    await commitOnBranch(s.upstream, "main", { "more.txt": "more\n" });
+    const before = await listRefs(s.target);
+    server().inject({ repo: `mirror/${s.name}`, on: "receive-pack", kind: "status-500", times: Infinity });
+
+    const run = await s.ws.sync("--all", "--report", "r.json");
+
+    server().clearFaults();
+    expect(run.code).toBe(1);
+    expect(await listRefs(s.target)).toEqual(before);
+    const refs = (await report(s.ws.dir, "r.json")).mirrors[0]!.refs;
+    const main = refs.find((ref) => ref.ref === "refs/heads/main");
+    expect(main?.outcome).toBe("would-update");
+    expect(main?.reason).toContain("not pushed");
+    expect(refs.filter((ref) => ref.outcome !== "up-to-date").map((ref) => ref.ref)).toEqual([
+      "refs/heads/main",
+    ]);
   });
 });
 

@@ -11,7 +11,10 @@ export type RefOutcome =
   | "rejected"
   | "kept-diverged"
   | "kept-target-only"
-  // --dry-run: what would happen
+  // divergence: fail stopped the mirror at this ref: the target has commits the upstream lacks,
+  // or the tag moved. Nothing was pushed.
+  | "diverged"
+  // --dry-run: what would happen; and, with a reason, the changes a failed mirror did not make
   | "would-create"
   | "would-update"
   | "would-force"

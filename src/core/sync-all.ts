@@ -8,7 +8,7 @@ import { sectionEnd, sectionStart } from "../output/gitlab-sections.ts";
 import { toJUnit } from "../output/junit.ts";
 import type { Printer } from "../output/printer.ts";
 import type { Redactor } from "../output/redact.ts";
-import { details, headline } from "../output/summary.ts";
+import { details, headline, needsAttention } from "../output/summary.ts";
 import { acquireCacheLock } from "../util/cache-lock.ts";
 import { CANCEL_EXIT_CODES, stopSignalOf, type CancelExitCode } from "../util/cancel.ts";
 import { targetCreator } from "./create-target.ts";
@@ -97,7 +97,9 @@ export async function syncAll(
             world.printer.out(sectionEnd(mirror.name));
           } else {
             world.printer.out(headline(result));
-            if (result.status !== "up-to-date") for (const line of lines) world.printer.out(line);
+            // An up-to-date mirror still names what needs attention: kept refs, warnings.
+            if (result.status !== "up-to-date" || needsAttention(result))
+              for (const line of lines) world.printer.out(line);
           }
         }),
       ),

@@ -13,14 +13,20 @@ import { cacheRecovery, type CacheRecovery } from "./cache-recovery.ts";
 import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
-import { changes, planRefs } from "./plan.ts";
+import { changes, planRefs, type Plan } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
 import { storableRefs } from "./ref-names.ts";
 import { selectRefs, selectsEverything } from "./ref-selection.ts";
 import { targetHeadWarning } from "./target-head.ts";
-import { mergeReports, plannedReport } from "./ref-reports.ts";
+import { mergeReports, plannedReport, unpushedReports } from "./ref-reports.ts";
 import { defaultBranchOf, listWithRetry } from "./remote-listing.ts";
-import { countOutcomes, type MirrorReport, type MirrorTimings } from "./result.ts";
+import {
+  countOutcomes,
+  type MirrorError,
+  type MirrorReport,
+  type MirrorTimings,
+  type RefReport,
+} from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { errorText } from "./retry-git.ts";
 import { updateCache } from "./update-cache.ts";
@@ -47,6 +53,9 @@ export async function syncMirror(
     timings,
     counts: {},
   };
+  // The plan, once made, and what git confirmed of it: a mirror that fails after planning
+  // reports exactly what the target got.
+  const progress: PlanProgress = { landed: [] };
   const auths: EndpointAuth[] = [];
   // git started ahead of need; it must end before the credentials it uses are disposed of.
   const background: Promise<unknown>[] = [];
@@ -74,7 +83,7 @@ export async function syncMirror(
       targetEnv: target.env,
     };
     const recovery = cacheRecovery(git.cache, world.log);
-    const attempt = () => run(mirror, git, settings, world, report, timings, background, recovery);
+    const attempt = () => run(mirror, git, settings, world, report, timings, background, recovery, progress);
     try {
       await attempt();
     } catch (error) {
@@ -83,6 +92,8 @@ export async function syncMirror(
       report.refs = [];
       report.warnings = [];
       report.status = "up-to-date";
+      progress.plan = undefined;
+      progress.landed.length = 0;
       await attempt();
     } finally {
       if (recovery.warning !== undefined) report.warnings.unshift(recovery.warning);
@@ -98,7 +109,12 @@ export async function syncMirror(
       );
     } else {
       report.status = "failed";
-      report.error = toMirrorError(error, settings, world);
+      const failure = toMirrorError(error, settings, world);
+      report.error = failure;
+      if (progress.plan != null) {
+        const why = notPushedReason(failure.code);
+        report.refs = unpushedReports(progress.plan, progress.landed, why, failure.code === "EDIVERGED");
+      }
     }
   } finally {
     await Promise.allSettled(background);
@@ -118,6 +134,7 @@ async function run(
   timings: MirrorTimings,
   background: Promise<unknown>[],
   recovery: CacheRecovery,
+  progress: PlanProgress,
 ): Promise<void> {
   const urls = { source: mirror.source.url, target: mirror.target.url };
   let mark = performance.now();
@@ -204,25 +221,18 @@ async function run(
       ? await refsContainedInUpstream(git.cache, upstream, target)
       : new Set(),
   });
-  // A refused plan is reported as what would have happened: nothing was pushed.
-  const refusedPlan = () => plan.refs.map((ref) => plannedReport(ref, true));
+  progress.plan = plan;
   if (mirror.divergence === "fail" && plan.diverged.length > 0) {
-    report.refs = refusedPlan();
     throw new ToolError(
       "EDIVERGED",
-      `${plan.diverged.length} refs diverged: ${plan.diverged.slice(0, 10).join(", ")}`,
+      `${count(plan.diverged.length, "ref")} diverged: ${plan.diverged.slice(0, 10).join(", ")}${plan.diverged.length > 10 ? ", …" : ""}`,
       {
         fix: "Nothing was pushed (divergence: fail). Reconcile the target, or choose divergence: keep or overwrite.",
       },
     );
   }
   const toChange = changes(plan);
-  try {
-    checkGuards(toChange, mirror, target.size, settings);
-  } catch (error) {
-    report.refs = refusedPlan();
-    throw error;
-  }
+  checkGuards(toChange, mirror, target.size, settings);
 
   if (settings.dryRun) {
     report.refs = plan.refs.map((ref) => plannedReport(ref, true));
@@ -241,10 +251,12 @@ async function run(
   // own choice of default branch is checked; elsewhere the order of refs does not matter.
   const intoEmpty = targetAll.size === 0 && toChange.length > 0;
   const defaultBranch = intoEmpty ? await upstreamDefault() : undefined;
-  // What each push confirmed is kept as it comes: a cancelled run reports what had landed.
-  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world, (done) =>
-    report.refs.push(...done),
-  );
+  // What each push confirmed is kept as it comes: a cancelled run reports what had landed, and
+  // a failed one what had landed and what had not.
+  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world, (done) => {
+    report.refs.push(...done);
+    progress.landed.push(...done);
+  });
   timings.pushMs = elapsed(mark);
   if (defaultBranch != null) {
     const branches = pushed
@@ -259,7 +271,7 @@ async function run(
   const kept = plan.refs.filter((ref) => ref.kind === "keep-diverged");
   if (kept.length > 0) {
     report.warnings.push(
-      `${kept.length} diverged refs kept as they are on the target: ${kept.map((ref) => ref.ref).join(", ")}`,
+      `${count(kept.length, "diverged ref")} kept as they are on the target: ${kept.map((ref) => ref.ref).join(", ")}`,
     );
   }
   if (rejected.length > 0) {
@@ -273,6 +285,23 @@ async function run(
   }
   report.status = toChange.length > 0 ? "synced" : "up-to-date";
   await collectGarbage(git.cache);
+}
+
+interface PlanProgress {
+  plan?: Plan | undefined;
+  /** Refs git confirmed, as they were reported. */
+  landed: RefReport[];
+}
+
+/** The reason given to a planned change that the mirror's failure stopped. */
+function notPushedReason(code: string): string {
+  return code === "EDIVERGED"
+    ? "not pushed: other refs diverged (divergence: fail)"
+    : `not pushed: the mirror failed (${code}) first`;
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${n === 1 ? word : `${word}s`}`;
 }
 
 /**
@@ -315,7 +344,7 @@ export function cancelledError(message: string): MirrorReport["error"] {
   };
 }
 
-function toMirrorError(error: unknown, settings: SyncSettings, world: SyncWorld): MirrorReport["error"] {
+function toMirrorError(error: unknown, settings: SyncSettings, world: SyncWorld): MirrorError {
   const full = diskFullError(error, { cacheDir: settings.cacheDir, tempDir: tmpdir() });
   if (full !== undefined) {
     return { code: full.code, message: world.redactor.redact(full.message), fix: full.fix };

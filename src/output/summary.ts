@@ -14,6 +14,7 @@ const ORDER: readonly RefOutcome[] = [
   "would-force",
   "would-delete",
   "rejected",
+  "diverged",
   "kept-diverged",
   "kept-target-only",
   "up-to-date",
@@ -35,6 +36,11 @@ export function headline(report: MirrorReport): string {
   // A cancelled mirror says when it was stopped: its error message is that line.
   const status = report.status === "cancelled" ? (report.error?.message ?? "cancelled") : report.status;
   return `${MARKS[report.status].padEnd(7)} ${report.name}: ${status}${counts ? ` (${counts})` : ""} in ${seconds}s`;
+}
+
+/** Warnings, or refs left as they are that someone should look at. */
+export function needsAttention(report: MirrorReport): boolean {
+  return report.warnings.length > 0 || report.refs.some((ref) => ref.outcome !== "up-to-date");
 }
 
 export function details(report: MirrorReport): string[] {
