@@ -25,10 +25,10 @@ afterAll(async () => {
   await gitlab.close();
 });
 
-async function setup(createTarget: string) {
+async function setup(createTarget: string, options: { emptyUpstream?: boolean } = {}) {
   const name = uniqueName("ct");
   const upstream = await server().createRepo(`up/${name}`);
-  await buildRepo(upstream, { commits: 3, branches: 2, tags: 1 });
+  if (options.emptyUpstream !== true) await buildRepo(upstream, { commits: 3, branches: 2, tags: 1 });
   const { path: dir } = await tempDir("ct");
   await writeFile(
     join(dir, "mirrors.yml"),
@@ -108,6 +108,27 @@ describe("create_target", () => {
       `cannot create mirror/tools/${s.name}: GitLab refused it: public is not allowed in a internal group.`,
     );
     expect(output).toContain("A project cannot be more open than its group");
+  });
+
+  it("creates nothing for an empty upstream, says so plainly, and does not fail", async () => {
+    const s = await setup("true", { emptyUpstream: true });
+    const creations = () =>
+      gitlab.requests.filter((request) => request.method === "POST" && request.path.endsWith("/projects"))
+        .length;
+    const before = creations();
+
+    for (const run of [await s.sync("--report", "r.json"), await s.sync()]) {
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("nothing to mirror yet");
+      expect(run.stdout).toContain("the upstream has no branches or tags yet");
+      expect(run.stdout + run.stderr).not.toContain("--allow-mass-delete");
+    }
+    expect(creations()).toBe(before);
+    const lookup = await fetch(
+      `${gitlab.url}/api/v4/projects/${encodeURIComponent(`mirror/tools/${s.name}`)}`,
+      { headers: { "PRIVATE-TOKEN": apiToken } },
+    );
+    expect(lookup.status).toBe(404);
   });
 
   it("fails without creating anything when the target is missing and create_target is off", async () => {

@@ -193,6 +193,24 @@ describe("deletion guard", () => {
     expect(await listRefs(s.target)).toEqual(before);
   });
 
+  it("an empty upstream and an empty target is nothing to mirror yet, not a failure", async () => {
+    const name = uniqueName("s");
+    await server().createRepo(`up/${name}`);
+    const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
+    const ws = await workspace();
+    await ws.configure([
+      { name, source: server().repoUrl(`up/${name}`), target: server().repoUrl(`mirror/${name}`) },
+    ]);
+
+    const run = await ws.sync("--all", "--report", "r.json");
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("nothing to mirror yet");
+    expect(run.stdout).not.toContain("--allow-mass-delete");
+    expect((await report(ws.dir, "r.json")).mirrors[0]?.status).toBe("empty");
+    expect(await listRefs(target)).toEqual(new Map());
+  });
+
   it("refuses deletions past max_deletions, lists them, and allows them with --allow-mass-delete", async () => {
     const s = await mirrored({ extra: ["max_deletions: 2"] });
     for (const ref of ["refs/heads/feature/a", "refs/heads/feature/b", "refs/heads/fix/c"])

@@ -29,8 +29,11 @@ export interface RefReport {
   reason?: string | undefined;
 }
 
-/** `cancelled`: the run was stopped (SIGINT/SIGTERM) before this mirror finished, or started. */
-export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed" | "cancelled";
+/**
+ * `cancelled`: the run was stopped (SIGINT/SIGTERM) before this mirror finished, or started.
+ * `empty`: the upstream has no branches or tags yet, and the target none either.
+ */
+export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed" | "cancelled" | "empty";
 
 export interface MirrorError {
   code: string;

@@ -151,12 +151,9 @@ async function run(
   // The upstream's default branch is asked for only when the target is empty or missing.
   let upstreamHead: Promise<string | undefined> | undefined;
   const upstreamDefault = () => (upstreamHead ??= defaultBranchOf(git, urls.source, world));
-  const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report, upstreamDefault));
-  timings.listMs = elapsed(mark);
-
   // Skipped refs are never managed: an upstream one is not mirrored, a target one never deleted.
   const upstreamStorable = storableRefs(upstreamAll, "upstream");
-  const targetStorable = storableRefs(targetAll, "target");
+  const targetStorable = storableRefs(targetListed ?? new Map<string, string>(), "target");
   for (const { warning } of [upstreamStorable, targetStorable]) {
     if (warning != null) {
       report.warnings.push(warning);
@@ -165,7 +162,20 @@ async function run(
   }
   const upstreamListed = selectRefs(upstreamStorable.refs, mirror.refs);
   const target = selectRefs(targetStorable.refs, mirror.refs);
-  if (upstreamAll.size === 0 && !settings.allowMassDelete) throw emptyUpstreamError(target.size);
+  if (upstreamAll.size === 0) {
+    // A new, still empty upstream: nothing is wrong, and nothing is created or pushed yet.
+    if (target.size === 0) {
+      timings.listMs = elapsed(mark);
+      report.status = "empty";
+      if (targetListed == null) {
+        world.log(
+          "the target project does not exist yet; it is created when the upstream has branches or tags",
+        );
+      }
+      return;
+    }
+    if (!settings.allowMassDelete) throw emptyUpstreamError(target.size);
+  }
   if (upstreamAll.size > 0 && upstreamListed.size === 0) {
     throw new ToolError(
       "EREFSEMPTY",
@@ -176,6 +186,10 @@ async function run(
       },
     );
   }
+
+  // Only now, with the upstream's answer checked: see createTarget.
+  const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report, upstreamDefault));
+  timings.listMs = elapsed(mark);
 
   if (alreadyInSync(upstreamListed, target, mirror.prune)) {
     report.refs = [...upstreamListed].map(([ref, sha]) => ({
@@ -306,7 +320,8 @@ function count(n: number, word: string): string {
 
 /**
  * The target project does not exist and the mirror may create it. Only after the upstream
- * answered: a typo in the source must not leave empty projects behind.
+ * answered with refs the rules select: a typo in the source or the rules, or an upstream with
+ * nothing in it yet, must not leave empty projects behind.
  */
 async function createTarget(
   mirror: MirrorConfig,

@@ -26,6 +26,7 @@ const MARKS: Record<MirrorReport["status"], string> = {
   planned: "PLANNED",
   failed: "FAILED",
   cancelled: "CANCELLED",
+  empty: "OK",
 };
 
 export function headline(report: MirrorReport): string {
@@ -33,6 +34,9 @@ export function headline(report: MirrorReport): string {
     .map((outcome) => `${report.counts[outcome]} ${outcome}`)
     .join(", ");
   const seconds = (report.timings.totalMs / 1000).toFixed(1);
+  if (report.status === "empty") {
+    return `${MARKS.empty.padEnd(7)} ${report.name}: nothing to mirror yet (the upstream has no branches or tags yet) in ${seconds}s`;
+  }
   // A cancelled mirror says when it was stopped: its error message is that line.
   const status = report.status === "cancelled" ? (report.error?.message ?? "cancelled") : report.status;
   return `${MARKS[report.status].padEnd(7)} ${report.name}: ${status}${counts ? ` (${counts})` : ""} in ${seconds}s`;
