@@ -122,9 +122,10 @@ describe("network faults", () => {
 
     const run = await ws.sync("--all");
 
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain("EENVMISSING");
-    expect(run.stdout).toContain("variable UPSTREAM_TOKEN (named by `token`) is not set");
+    // Found before anything runs: a config error (exit 2), naming the key that names it.
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("EENVMISSING");
+    expect(run.stderr).toContain(`not set: UPSTREAM_TOKEN (\`source_token\` of ${p.name})`);
     expect(run.stdout + run.stderr).not.toContain(UPSTREAM_TOKEN);
   });
 
@@ -150,8 +151,10 @@ describe("cache lock", () => {
 
     const locked = await p.ws.sync("--all");
 
-    expect(locked.code).toBe(1);
+    // Nothing was run and the config is fine: exit 3, not a failed mirror.
+    expect(locked.code).toBe(3);
     expect(locked.stderr).toContain("ELOCKED");
+    expect(locked.stderr).toContain("held by pid 1 on host elsewhere");
     const old = new Date(Date.now() - 10 * 60_000);
     await utimes(join(cache, LOCK_FILE), old, old);
 

@@ -121,9 +121,10 @@ describe("cache lock", () => {
 
       const refused = await ws.sync("--all");
 
-      expect(refused.code).toBe(1);
+      // Exit 3: nothing was run (the README's exit-code table).
+      expect(refused.code).toBe(3);
       expect(refused.stderr).toMatch(
-        /ELOCKED: the cache dir is in use by another ci-mirror run \(pid \d+ on /,
+        /ELOCKED: the cache dir is in use by another ci-mirror run \(held by pid \d+ on host /,
       );
       expect(await listRefs(mirror.target)).toEqual(new Map());
 

@@ -12,6 +12,7 @@ import { details, headline, needsAttention } from "../output/summary.ts";
 import { acquireCacheLock } from "../util/cache-lock.ts";
 import { CANCEL_EXIT_CODES, stopSignalOf, type CancelExitCode } from "../util/cancel.ts";
 import { targetCreator } from "./create-target.ts";
+import { checkRequiredVariables } from "./required-variables.ts";
 import type { MirrorReport, RunReport } from "./result.ts";
 import type { SyncSettings } from "./sync-context.ts";
 import { cancelledError, syncMirror } from "./sync-mirror.ts";
@@ -56,6 +57,7 @@ export async function syncAll(
   world: SyncAllWorld,
 ): Promise<{ exitCode: 0 | 1 | CancelExitCode; report: RunReport }> {
   const mirrors = chooseMirrors(config, request.only);
+  checkRequiredVariables(mirrors, world.env);
   const settings = { ...request.settings, cacheDir: resolve(world.cwd, request.settings.cacheDir) };
   const inCi = world.env.CI != null && world.env.CI !== "" && world.env.CI !== "false";
   const report: RunReport = {

@@ -13,6 +13,7 @@ import { cacheRecovery, type CacheRecovery } from "./cache-recovery.ts";
 import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
+import { SOURCE_KEYS, TARGET_KEYS } from "./required-variables.ts";
 import { changes, planRefs, type Plan } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
 import { storableRefs } from "./ref-names.ts";
@@ -64,9 +65,9 @@ export async function syncMirror(
     // cache (the cache dir sits inside the CI job's checkout, and is itself restored from the CI
     // cache, so a repository found around it is not ours).
     const base = hardenedGitEnv(world.env);
-    const source = await endpointAuth(mirror.source, base, world);
+    const source = await endpointAuth(mirror.source, base, world, SOURCE_KEYS);
     auths.push(source);
-    const target = await endpointAuth(mirror.target, base, world);
+    const target = await endpointAuth(mirror.target, base, world, TARGET_KEYS);
     auths.push(target);
     const git: MirrorGit = {
       cache: {

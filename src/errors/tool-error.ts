@@ -4,12 +4,15 @@ import type { CancelExitCode } from "../util/cancel.ts";
  * Every failure the user can act on is a ToolError: a stable code, a plain message, and the fix.
  * Anything else that reaches the top level is a bug and is rendered as one.
  */
-export type ExitCode = 0 | 1 | 2 | CancelExitCode;
+export type ExitCode = 0 | 1 | 2 | 3 | CancelExitCode;
 
 export interface ToolErrorOptions {
   /** What the user can do about it, in one or two sentences. */
   fix?: string | undefined;
-  /** 2 for usage and config errors, 1 for everything that failed at run time. */
+  /**
+   * 2 for usage and config errors, 3 when another run holds the cache dir, 1 for everything
+   * that failed at run time (the README's exit-code table).
+   */
   exitCode?: ExitCode;
   cause?: unknown;
 }

@@ -30,10 +30,22 @@ export interface AuthWorld {
 const JOB_TOKEN_USER = "gitlab-ci-token";
 const DEFAULT_TOKEN_USER = "oauth2";
 
-export async function endpointAuth(endpoint: Endpoint, base: Env, world: AuthWorld): Promise<EndpointAuth> {
-  if (isSsh(endpoint.url)) return sshAuth(endpoint, base, world);
+/** The config keys that name an endpoint's variables, for messages (`source_token`, `target.token`). */
+export interface EndpointKeys {
+  token: string;
+  sshKey: string;
+  knownHosts: string;
+}
+
+export async function endpointAuth(
+  endpoint: Endpoint,
+  base: Env,
+  world: AuthWorld,
+  keys: EndpointKeys = { token: "token", sshKey: "ssh_key", knownHosts: "known_hosts" },
+): Promise<EndpointAuth> {
+  if (isSsh(endpoint.url)) return sshAuth(endpoint, base, world, keys);
   if (endpoint.token == null) return { env: base, dispose: async () => {} };
-  const token = requireVariable(world.env, endpoint.token, "token");
+  const token = requireVariable(world.env, endpoint.token, keys.token);
   refuseShortSecret(endpoint.token, token);
   const username =
     endpoint.username ?? (endpoint.token === "CI_JOB_TOKEN" ? JOB_TOKEN_USER : DEFAULT_TOKEN_USER);
@@ -56,7 +68,12 @@ export function isSsh(url: string): boolean {
   return /^ssh:\/\//i.test(url);
 }
 
-async function sshAuth(endpoint: Endpoint, base: Env, world: AuthWorld): Promise<EndpointAuth> {
+async function sshAuth(
+  endpoint: Endpoint,
+  base: Env,
+  world: AuthWorld,
+  keys: EndpointKeys,
+): Promise<EndpointAuth> {
   if (endpoint.knownHosts == null) {
     throw new ToolError("ESSHHOSTS", `no known_hosts for ${endpoint.url}`, {
       fix: "Set known_hosts to the name of a variable holding the server's host keys; ci-mirror never trusts an unknown host.",
@@ -73,6 +90,7 @@ async function sshAuth(endpoint: Endpoint, base: Env, world: AuthWorld): Promise
       endpoint.knownHosts,
       join(scratch, "known_hosts"),
       false,
+      keys.knownHosts,
     );
     const args = [
       "ssh",
@@ -92,7 +110,7 @@ async function sshAuth(endpoint: Endpoint, base: Env, world: AuthWorld): Promise
       "ConnectTimeout=30",
     ];
     if (endpoint.sshKey != null) {
-      const key = await fileFromVariable(world, endpoint.sshKey, join(scratch, "id"), true);
+      const key = await fileFromVariable(world, endpoint.sshKey, join(scratch, "id"), true, keys.sshKey);
       args.push("-o", "IdentitiesOnly=yes", "-i", shellQuote(key));
     }
     return { env: { ...base, GIT_SSH_COMMAND: args.join(" ") }, dispose };
@@ -111,8 +129,9 @@ async function fileFromVariable(
   name: string,
   scratchPath: string,
   secret: boolean,
+  key: string,
 ): Promise<string> {
-  const value = requireVariable(world.env, name, secret ? "ssh_key" : "known_hosts");
+  const value = requireVariable(world.env, name, key);
   if (!value.includes("\n") && (await isFile(value))) return value;
   if (secret) world.redactor.add(value.trim());
   // ssh rejects a key without its final newline ("invalid format").

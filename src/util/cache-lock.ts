@@ -74,7 +74,8 @@ export async function acquireCacheLock(cacheDir: string, now: () => number = Dat
     await takeOver(path, holder);
   }
   throw new ToolError("ELOCKED", "could not take the cache dir lock: other runs keep taking it", {
-    fix: "Run again.",
+    fix: "Nothing was run. Run again.",
+    exitCode: 3,
   });
 }
 
@@ -212,12 +213,16 @@ function parseOwner(text: string): Owner | undefined {
 
 function lockedError(holderText: string): ToolError {
   const holder = parseOwner(holderText);
+  // The lock file may come from a restored CI cache: only plain words of it are repeated.
+  const plain = (text: string): string => (/^[\w.:+-]{1,100}$/.test(text) ? text : "?");
   const who =
     holder == null
       ? "a lock file it cannot read"
-      : `pid ${holder.pid} on ${holder.host}${holder.since !== "" ? ` since ${holder.since}` : ""}`;
+      : `held by pid ${holder.pid} on host ${plain(holder.host)}${holder.since !== "" ? ` since ${plain(holder.since)}` : ""}`;
+  // Exit 3: nothing was run and the config is fine; a scheduler may simply run again.
   return new ToolError("ELOCKED", `the cache dir is in use by another ci-mirror run (${who})`, {
-    fix: `Wait for that run to finish, or give this run its own --cache-dir. The lock of a run that was killed on this machine is taken over at once; one from another machine expires ${STALE_AFTER_MS / 1000}s after its last heartbeat.`,
+    fix: `Nothing was run. Wait for that run to finish, or give this run its own --cache-dir. The lock of a run that was killed on this machine is taken over at once; one from another machine expires ${STALE_AFTER_MS / 1000}s after its last heartbeat.`,
+    exitCode: 3,
   });
 }
 
