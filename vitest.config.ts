@@ -16,6 +16,7 @@ const FAST = [
   "test/plan.test.ts",
   "test/push-porcelain.test.ts",
   "test/redact.test.ts",
+  "test/required-variables.test.ts",
   "test/text-width.test.ts",
 ];
 
