@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { classifyGitFailure, diskFullError } from "../src/git/errors.ts";
+import { classifyGitFailure, diskFullError, gitWords, onSide } from "../src/git/errors.ts";
 
 describe("classifyGitFailure", () => {
   it.each([
@@ -115,5 +115,65 @@ describe("diskFullError", () => {
     expect(
       diskFullError(Object.assign(new Error("nope"), { code: "EACCES" }), { cacheDir: "/c", tempDir: "/t" }),
     ).toBe(undefined);
+  });
+});
+
+describe("git's own words", () => {
+  it("keeps the last few meaningful lines, without progress meters", () => {
+    const stderr = [
+      "remote: Enumerating objects: 5, done.",
+      "Receiving objects:  40% (2/5)\rReceiving objects: 100% (5/5), done.",
+      "fatal: '/srv/gone.git' does not appear to be a git repository",
+      "fatal: Could not read from remote repository.",
+      "",
+      "Please make sure you have the correct access rights",
+      "and the repository exists.",
+      "",
+    ].join("\n");
+
+    expect(gitWords(stderr)).toEqual([
+      "fatal: '/srv/gone.git' does not appear to be a git repository",
+      "fatal: Could not read from remote repository.",
+      "Please make sure you have the correct access rights",
+      "and the repository exists.",
+    ]);
+    expect(classifyGitFailure("ls-remote", { stderr, exitCode: 128 }).detail).toEqual(gitWords(stderr));
+  });
+
+  it("keeps at most six lines, the last ones", () => {
+    const stderr = Array.from({ length: 10 }, (_, i) => `error: line ${i}`).join("\n");
+
+    expect(gitWords(stderr)).toEqual([4, 5, 6, 7, 8, 9].map((i) => `error: line ${i}`));
+  });
+});
+
+describe("onSide", () => {
+  const notFound = classifyGitFailure("ls-remote", {
+    stderr: "fatal: repository 'https://h/x.git/' not found\n",
+    exitCode: 128,
+  });
+
+  it("names the side and its URL, keeps the kind and git's words", () => {
+    const error = onSide(notFound, "upstream", "https://h/x.git");
+
+    expect(error.message).toBe(
+      "upstream https://h/x.git: git ls-remote failed: repository 'https://h/x.git/' not found",
+    );
+    expect(error.kind).toBe("not-found");
+    expect(error.detail).toEqual(["fatal: repository 'https://h/x.git/' not found"]);
+  });
+
+  it("gives a fix for that side", () => {
+    expect(onSide(notFound, "upstream", "u").fix).toContain("`source` URL");
+    expect(onSide(notFound, "upstream", "u").fix).not.toContain("create the project");
+    expect(onSide(notFound, "target", "t").fix).toContain("create the project first");
+    const auth = classifyGitFailure("push", {
+      stderr: "fatal: Authentication failed for 'x'",
+      exitCode: 128,
+    });
+    expect(onSide(auth, "upstream", "u").fix).toContain("source_token");
+    expect(onSide(auth, "target", "t").fix).toContain("target.token");
+    const hostKey = classifyGitFailure("fetch", { stderr: "Host key verification failed.", exitCode: 128 });
+    expect(onSide(hostKey, "target", "t").fix).toContain("target.known_hosts");
   });
 });

@@ -141,27 +141,33 @@ async function pushGroup(
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<PushResult[]> {
-  return retryGitStep("push", settings, world, async (attempt) => {
-    if (group.glob) {
-      // A glob push never forces: a retry finds the refs that landed up to date, and a ref
-      // someone moved meanwhile is refused as non-fast-forward instead of overwritten.
-      return landed(group.refs, await pushNamespace(git.cache, targetUrl, UPSTREAM_NS, git.targetEnv));
-    }
-    let pending = group.refs;
-    const done: PushResult[] = [];
-    if (attempt > 1) {
-      // The failed attempt may have landed some refs before the connection broke: their leases
-      // would now fail, so take what the target holds now and push only the rest.
-      const now = await listRemoteRefs(git.cache, targetUrl, git.targetEnv);
-      pending = group.refs.filter((ref) => now.get(ref.ref) !== ref.to);
-      for (const ref of group.refs) {
-        if (!pending.includes(ref)) {
-          done.push({ ref: ref.ref, status: landedStatus(ref), summary: "landed before a retry" });
+  return retryGitStep(
+    "push",
+    settings,
+    world,
+    async (attempt) => {
+      if (group.glob) {
+        // A glob push never forces: a retry finds the refs that landed up to date, and a ref
+        // someone moved meanwhile is refused as non-fast-forward instead of overwritten.
+        return landed(group.refs, await pushNamespace(git.cache, targetUrl, UPSTREAM_NS, git.targetEnv));
+      }
+      let pending = group.refs;
+      const done: PushResult[] = [];
+      if (attempt > 1) {
+        // The failed attempt may have landed some refs before the connection broke: their leases
+        // would now fail, so take what the target holds now and push only the rest.
+        const now = await listRemoteRefs(git.cache, targetUrl, git.targetEnv);
+        pending = group.refs.filter((ref) => now.get(ref.ref) !== ref.to);
+        for (const ref of group.refs) {
+          if (!pending.includes(ref)) {
+            done.push({ ref: ref.ref, status: landedStatus(ref), summary: "landed before a retry" });
+          }
         }
       }
-    }
-    return [...done, ...(await pushRefs(git.cache, targetUrl, pending.map(toUpdate), git.targetEnv))];
-  });
+      return [...done, ...(await pushRefs(git.cache, targetUrl, pending.map(toUpdate), git.targetEnv))];
+    },
+    { side: "target", url: targetUrl },
+  );
 }
 
 /** A planned ref that a glob push reports as up to date was pushed by an earlier attempt. */

@@ -1,15 +1,21 @@
 import { listRemoteRefs, remoteDefaultBranch, type RefMap } from "../git/ls-remote.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
-import { errorText, retryGitStep } from "./retry-git.ts";
+import { errorText, retryGitStep, type Remote } from "./retry-git.ts";
 
 export async function listWithRetry(
   git: MirrorGit,
-  url: string,
+  remote: Remote,
   env: MirrorGit["sourceEnv"],
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<RefMap> {
-  return retryGitStep("listing refs", settings, world, () => listRemoteRefs(git.remote, url, env));
+  return retryGitStep(
+    "listing refs",
+    settings,
+    world,
+    () => listRemoteRefs(git.remote, remote.url, env),
+    remote,
+  );
 }
 
 export async function defaultBranchOf(

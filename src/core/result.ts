@@ -39,6 +39,8 @@ export interface MirrorError {
   code: string;
   message: string;
   fix?: string | undefined;
+  /** git's own last meaningful lines, when git failed (redacted). */
+  detail?: string[] | undefined;
 }
 
 export interface MirrorTimings {

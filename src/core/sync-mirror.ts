@@ -142,12 +142,14 @@ async function run(
   // The listing runs in a scratch context: the cache repo may not exist yet, and a no-op run
   // should not have to create it.
   const [upstreamAll, targetListed] = await Promise.all([
-    listWithRetry(git, urls.source, git.sourceEnv, settings, world),
-    listWithRetry(git, urls.target, git.targetEnv, settings, world).catch((error: unknown) => {
-      if (error instanceof GitError && error.kind === "not-found" && mirror.createTarget != null)
-        return undefined;
-      throw error;
-    }),
+    listWithRetry(git, { side: "upstream", url: urls.source }, git.sourceEnv, settings, world),
+    listWithRetry(git, { side: "target", url: urls.target }, git.targetEnv, settings, world).catch(
+      (error: unknown) => {
+        if (error instanceof GitError && error.kind === "not-found" && mirror.createTarget != null)
+          return undefined;
+        throw error;
+      },
+    ),
   ]);
   // The upstream's default branch is asked for only when the target is empty or missing.
   let upstreamHead: Promise<string | undefined> | undefined;
@@ -366,7 +368,15 @@ function toMirrorError(error: unknown, settings: SyncSettings, world: SyncWorld)
     return { code: full.code, message: world.redactor.redact(full.message), fix: full.fix };
   }
   if (isToolError(error)) {
-    return { code: error.code, message: world.redactor.redact(error.message), fix: error.fix };
+    // git's words, also when another error wraps the GitError (a failed LFS transfer).
+    const git = error instanceof GitError ? error : error.cause instanceof GitError ? error.cause : undefined;
+    const detail = git?.detail.map((line) => world.redactor.redact(line));
+    return {
+      code: error.code,
+      message: world.redactor.redact(error.message),
+      fix: error.fix,
+      detail: detail != null && detail.length > 0 ? detail : undefined,
+    };
   }
   return {
     code: "EINTERNAL",

@@ -13,7 +13,7 @@ import { fetchRefs, type FetchRequest } from "../git/fetch.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import { retryGitStep } from "./retry-git.ts";
+import { retryGitStep, type Remote } from "./retry-git.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 
 /**
@@ -41,8 +41,12 @@ export async function updateCache(
   if (created && target.size === 0 && selectsEverything) {
     // A first mirror: nothing to seed from, every branch and tag to fetch.
     world.log(`cloning ${upstream.size} refs from the upstream into a new cache`);
-    const cloned = await retryGitStep("clone", settings, world, () =>
-      cloneCacheRepo(git.cache, urls.source, UPSTREAM_NS, git.sourceEnv),
+    const cloned = await retryGitStep(
+      "clone",
+      settings,
+      world,
+      () => cloneCacheRepo(git.cache, urls.source, UPSTREAM_NS, git.sourceEnv),
+      { side: "upstream", url: urls.source },
     );
     return settle(git, upstream, new Set(upstream.keys()), new Map(), cloned);
   }
@@ -52,8 +56,12 @@ export async function updateCache(
   let cached: RefMap;
   if (created && target.size > 0) {
     world.log(`seeding the empty cache from the target (${target.size} refs)`);
-    cached = await retryGitStep("clone", settings, world, () =>
-      cloneCacheRepo(git.cache, urls.target, UPSTREAM_NS, git.targetEnv),
+    cached = await retryGitStep(
+      "clone",
+      settings,
+      world,
+      () => cloneCacheRepo(git.cache, urls.target, UPSTREAM_NS, git.targetEnv),
+      { side: "target", url: urls.target },
     );
   } else if (created) {
     await initCacheRepo(git.cache);
@@ -68,7 +76,14 @@ export async function updateCache(
         const requests = useGlobs(missing.length, true)
           ? globsInto(UPSTREAM_NS)
           : requestsInto(UPSTREAM_NS, missing);
-        await fetchWithRetry(git, urls.target, git.targetEnv, requests, settings, world);
+        await fetchWithRetry(
+          git,
+          { side: "target", url: urls.target },
+          git.targetEnv,
+          requests,
+          settings,
+          world,
+        );
         cached = await listCachedRefs(git.cache, UPSTREAM_NS);
       }
     }
@@ -82,7 +97,14 @@ export async function updateCache(
     const requests = useGlobs(missing.size, selectsEverything)
       ? globsInto(UPSTREAM_NS)
       : requestsInto(UPSTREAM_NS, [...missing]);
-    await fetchWithRetry(git, urls.source, git.sourceEnv, requests, settings, world);
+    await fetchWithRetry(
+      git,
+      { side: "upstream", url: urls.source },
+      git.sourceEnv,
+      requests,
+      settings,
+      world,
+    );
     fetched = await listCachedRefs(git.cache, UPSTREAM_NS);
   }
   return settle(git, upstream, missing, cached, fetched);
@@ -147,13 +169,13 @@ function requestsInto(namespace: string, refs: readonly string[]): FetchRequest[
 
 async function fetchWithRetry(
   git: MirrorGit,
-  url: string,
+  remote: Remote,
   env: MirrorGit["sourceEnv"],
   requests: FetchRequest[],
   settings: SyncSettings,
   world: SyncWorld,
 ): Promise<void> {
-  await retryGitStep("fetch", settings, world, () => fetchRefs(git.cache, url, requests, env));
+  await retryGitStep("fetch", settings, world, () => fetchRefs(git.cache, remote.url, requests, env), remote);
 }
 
 /**

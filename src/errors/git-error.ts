@@ -21,12 +21,22 @@ export class GitError extends ToolError {
   readonly kind: GitFailureKind;
   /** The git verb that failed (`fetch`, `push`, …), for messages and reports. */
   readonly verb: string;
+  /** git's own last meaningful lines of stderr, as it wrote them (redacted on the way out). */
+  readonly detail: readonly string[];
 
-  constructor(kind: GitFailureKind, verb: string, message: string, fix?: string, cause?: unknown) {
+  constructor(
+    kind: GitFailureKind,
+    verb: string,
+    message: string,
+    fix?: string,
+    cause?: unknown,
+    detail: readonly string[] = [],
+  ) {
     super(codeOf(kind), message, { fix, cause });
     this.name = "GitError";
     this.kind = kind;
     this.verb = verb;
+    this.detail = detail;
   }
 
   get retryable(): boolean {

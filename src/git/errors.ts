@@ -59,6 +59,7 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
   const failure = (error ?? {}) as FailureLike;
   const stderr = typeof failure.stderr === "string" ? failure.stderr : "";
   const detail = lastMeaningfulLine(stderr);
+  const words = gitWords(stderr);
   if (failure.code === "ENOENT") {
     return new GitError(
       "missing-tool",
@@ -75,6 +76,7 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
       `git ${verb} timed out`,
       "Raise --timeout, or check the network between the runner and the remote.",
       error,
+      words,
     );
   }
   // Before the network patterns: git follows a failed write with "index-pack failed", which
@@ -88,11 +90,12 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
       `git ${verb} failed: ${full.replace(/^(fatal|error):\s*/, "")}`,
       `The disk that holds ${where} is full. Free space there, or point --cache-dir at a disk with room; ci-mirror does not retry this, as it would fail the same way.`,
       error,
+      words,
     );
   }
   for (const pattern of PATTERNS) {
     if (pattern.test.test(stderr)) {
-      return new GitError(pattern.kind, verb, `git ${verb} failed: ${detail}`, pattern.fix, error);
+      return new GitError(pattern.kind, verb, `git ${verb} failed: ${detail}`, pattern.fix, error, words);
     }
   }
   const exit = typeof failure.exitCode === "number" ? ` (exit ${failure.exitCode})` : "";
@@ -102,6 +105,7 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
     `git ${verb} failed${exit}: ${detail || "no error output"}`,
     undefined,
     error,
+    words,
   );
 }
 
@@ -154,6 +158,58 @@ export function diskFullError(error: unknown, places: WritePlaces, file?: string
 function within(file: string, dir: string): boolean {
   const path = relative(dir, file);
   return path === "" || (!path.startsWith("..") && !isAbsolute(path));
+}
+
+export type RemoteSide = "upstream" | "target";
+
+// What to do depends on which side failed: the keys to check are that side's.
+const SIDE_FIXES: Partial<Record<GitError["kind"], Record<RemoteSide, string>>> = {
+  auth: {
+    upstream:
+      "Check the upstream's credential, the variable named by `source_token` (or `ssh_key` over SSH): it must be able to read the upstream. A credential that is set but refused is wrong, expired or revoked.",
+    target:
+      "Check the target's credential, the variable named by `target.token` (or `target.ssh_key` over SSH): it must be able to write the target (GitLab: write_repository, role Developer or above). A credential that is set but refused is wrong, expired or revoked.",
+  },
+  "not-found": {
+    upstream:
+      'Check the `source` URL. A private repository also answers "not found" to a credential that cannot read it: check `source_token`.',
+    target:
+      'Check the target URL; for a GitLab target, create the project first, or set `create_target`. A credential without access also gets "not found": check `target.token`.',
+  },
+  "host-key": {
+    upstream:
+      "Add the upstream's host key to the variable named by `known_hosts` (ssh-keyscan output, checked out of band).",
+    target:
+      "Add the target's host key to the variable named by `target.known_hosts` (ssh-keyscan output, checked out of band).",
+  },
+};
+
+/**
+ * The same failure, told as the failure of one side: which side and URL (config URLs never hold
+ * credentials, and output is redacted anyway), git's own words, and a fix for that side.
+ */
+export function onSide(error: GitError, side: RemoteSide, url: string): GitError {
+  const fix = SIDE_FIXES[error.kind]?.[side] ?? error.fix;
+  return new GitError(error.kind, error.verb, `${side} ${url}: ${error.message}`, fix, error, error.detail);
+}
+
+// git's progress meters: how far it got, never why it failed.
+const PROGRESS =
+  /^(remote: )?(Enumerating objects|Counting objects|Compressing objects|Receiving objects|Resolving deltas|Writing objects|Total \d|Delta compression|Unpacking objects|Checking connectivity|Cloning into|Updating files)/;
+const MAX_WORDS = 6;
+
+/**
+ * git's last few meaningful lines, as it wrote them: one line often says too little
+ * ("Could not read from remote repository.") where the line before it says why ("'…' does not
+ * appear to be a git repository"). A progress meter rewrites its line with CR: only its last
+ * state counts, and meters are left out.
+ */
+export function gitWords(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .map((line) => (line.split("\r").findLast((part) => part.trim() !== "") ?? "").trim())
+    .filter((line) => line.length > 0 && !PROGRESS.test(line))
+    .slice(-MAX_WORDS);
 }
 
 /** git's last `fatal:`/`error:` line says what went wrong; progress lines before it do not. */

@@ -55,6 +55,7 @@ export function details(report: MirrorReport): string[] {
   for (const warning of report.warnings) out.push(`  warning: ${warning}`);
   if (report.error != null) {
     out.push(`  error ${report.error.code}: ${report.error.message}`);
+    for (const line of report.error.detail ?? []) out.push(`    ${line}`);
     if (report.error.fix != null) out.push(`  fix: ${report.error.fix}`);
   }
   return out;
