@@ -226,6 +226,39 @@ describe("sync", () => {
     expect(run.stdout).toMatch(/would-create\s+refs\/heads\/main/);
   });
 
+  it("lists a long first mirror by counts and the first few refs of each kind; the report has them all", async () => {
+    const repos = await pair({ branches: 40, tags: 12, pullRefs: 0, mergeRequestRefs: 0 });
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+
+    const run = await ws.sync("--all", "--report", "r.json", "--junit", "j.xml");
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${repos.name}: synced (53 created)`);
+    expect(run.stdout.match(/^ {2}created\s+refs\//gm)).toHaveLength(5);
+    expect(run.stdout).toContain("… and 48 more created (see --report)");
+    expect(run.stdout.split("\n").length).toBeLessThan(15);
+    const report = JSON.parse(await readFile(join(ws.dir, "r.json"), "utf8")) as RunReport;
+    expect(report.mirrors[0]?.refs.filter((ref) => ref.outcome === "created")).toHaveLength(53);
+    expect(await readFile(join(ws.dir, "j.xml"), "utf8")).toContain("… and 48 more created");
+  });
+
+  it("says one ref, not one refs", async () => {
+    const repos = await pair({ commits: 1, branches: 0, tags: 0, pullRefs: 0, mergeRequestRefs: 0 });
+    const ws = await workspace();
+    await ws.configure([{ name: repos.name, source: repos.source, target: repos.targetUrl }]);
+
+    const first = await ws.sync("--all");
+    const again = await ws.sync("--all");
+
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain("cloning 1 ref from the upstream");
+    expect(again.stderr).toContain("up to date (1 ref)");
+    expect(first.stdout + first.stderr + again.stdout + again.stderr).not.toMatch(
+      /\b1 (refs|changes|branches)\b/,
+    );
+  });
+
   it("pushes many new refs with one glob push, and forced ones in batches", async () => {
     const repos = await pair({ branches: 120, tags: 30, pullRefs: 0, mergeRequestRefs: 0 });
     const ws = await workspace();

@@ -1,6 +1,7 @@
 import type { RefLimit } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
 import type { PlannedRef } from "./plan.ts";
+import { plural } from "../util/plural.ts";
 
 /**
  * The guards against "too perfect a mirror": an upstream that comes back empty, truncated or
@@ -80,7 +81,7 @@ export function checkGuards(
     return [
       {
         guard,
-        text: `refusing to ${guard.kind} ${refs.length} of ${managedTargetRefs} refs on the target (${guard.key}: ${written} allows ${allowed}): ${listed(refs)}`,
+        text: `refusing to ${guard.kind} ${refs.length} of ${plural(managedTargetRefs, "ref")} on the target (${guard.key}: ${written} allows ${allowed}): ${listed(refs)}`,
       },
     ];
   });

@@ -5,6 +5,7 @@ import type { PlannedRef } from "./plan.ts";
 import type { RefReport } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { retryGitStep } from "./retry-git.ts";
+import { plural } from "../util/plural.ts";
 
 /**
  * Push the planned changes so that one bad ref cannot block the rest: creations and
@@ -51,7 +52,7 @@ export async function pushChanges(
     const declined = group.refs.filter((ref) => isHookDeclined(results.get(ref.ref)));
     if (group.refs.length > 1 && declined.length > 0) {
       world.log(
-        `the target's hook declined a batch of ${group.refs.length}; narrowing down which of ${declined.length} refs it refuses`,
+        `the target's hook declined a batch of ${group.refs.length}; narrowing down which of ${plural(declined.length, "ref")} it refuses`,
       );
       const budget = { pushes: ISOLATION_PUSH_BUDGET };
       for (const [ref, result] of await isolate(declined, push, budget)) results.set(ref, result);

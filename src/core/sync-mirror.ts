@@ -31,6 +31,7 @@ import {
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { errorText } from "./retry-git.ts";
 import { updateCache } from "./update-cache.ts";
+import { plural } from "../util/plural.ts";
 
 /**
  * One mirror, end to end: list both sides, stop if they already match, otherwise fill the cache
@@ -182,7 +183,7 @@ async function run(
   if (upstreamAll.size > 0 && upstreamListed.size === 0) {
     throw new ToolError(
       "EREFSEMPTY",
-      `the ref rules select none of the upstream's ${upstreamAll.size} branches and tags`,
+      `the ref rules select none of the upstream's ${plural(upstreamAll.size, "branch or tag", "branches and tags")}`,
       {
         fix: "Check refs.branches, refs.tags and refs.exclude for this mirror.",
         exitCode: 2,
@@ -201,7 +202,7 @@ async function run(
       from: sha,
       to: sha,
     }));
-    world.log(`up to date (${upstreamListed.size} ${upstreamListed.size === 1 ? "ref" : "refs"})`);
+    world.log(`up to date (${plural(upstreamListed.size, "ref")})`);
     return;
   }
 
@@ -242,7 +243,7 @@ async function run(
   if (mirror.divergence === "fail" && plan.diverged.length > 0) {
     throw new ToolError(
       "EDIVERGED",
-      `${count(plan.diverged.length, "ref")} diverged: ${plan.diverged.slice(0, 10).join(", ")}${plan.diverged.length > 10 ? ", …" : ""}`,
+      `${plural(plan.diverged.length, "ref")} diverged: ${plan.diverged.slice(0, 10).join(", ")}${plan.diverged.length > 10 ? ", …" : ""}`,
       {
         fix: "Nothing was pushed (divergence: fail). Reconcile the target, or choose divergence: keep or overwrite.",
       },
@@ -254,7 +255,7 @@ async function run(
   if (settings.dryRun) {
     report.refs = plan.refs.map((ref) => plannedReport(ref, true));
     report.status = "planned";
-    world.log(`dry run: ${toChange.length} changes planned, nothing pushed`);
+    world.log(`dry run: ${plural(toChange.length, "change")} planned, nothing pushed`);
     return;
   }
 
@@ -288,14 +289,17 @@ async function run(
   const kept = plan.refs.filter((ref) => ref.kind === "keep-diverged");
   if (kept.length > 0) {
     report.warnings.push(
-      `${count(kept.length, "diverged ref")} kept as they are on the target: ${kept.map((ref) => ref.ref).join(", ")}`,
+      `${plural(kept.length, "diverged ref")} kept as they are on the target: ${kept
+        .slice(0, 10)
+        .map((ref) => ref.ref)
+        .join(", ")}${kept.length > 10 ? ", …" : ""}`,
     );
   }
   if (rejected.length > 0) {
     report.status = "failed";
     report.error = {
       code: "EREJECTED",
-      message: `the target rejected ${rejected.length} of ${pushed.length} ref updates`,
+      message: `the target rejected ${rejected.length} of ${plural(pushed.length, "ref update")}`,
       fix: "See the reason on each rejected ref; the other refs were pushed.",
     };
     return;
@@ -315,10 +319,6 @@ function notPushedReason(code: string): string {
   return code === "EDIVERGED"
     ? "not pushed: other refs diverged (divergence: fail)"
     : `not pushed: the mirror failed (${code}) first`;
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${n === 1 ? word : `${word}s`}`;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError } from "../errors/tool-error.ts";
 import { retryGitStep, type Remote } from "./retry-git.ts";
+import { plural } from "../util/plural.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 
 /**
@@ -40,7 +41,7 @@ export async function updateCache(
   const created = !(await cacheRepoExists(git.cache));
   if (created && target.size === 0 && selectsEverything) {
     // A first mirror: nothing to seed from, every branch and tag to fetch.
-    world.log(`cloning ${upstream.size} refs from the upstream into a new cache`);
+    world.log(`cloning ${plural(upstream.size, "ref")} from the upstream into a new cache`);
     const cloned = await retryGitStep(
       "clone",
       settings,
@@ -55,7 +56,7 @@ export async function updateCache(
   // and settle() puts every ref right.
   let cached: RefMap;
   if (created && target.size > 0) {
-    world.log(`seeding the empty cache from the target (${target.size} refs)`);
+    world.log(`seeding the empty cache from the target (${plural(target.size, "ref")})`);
     cached = await retryGitStep(
       "clone",
       settings,
@@ -72,7 +73,7 @@ export async function updateCache(
       // A cache left without refs (a run that died before its fetch finished).
       const missing = await missingRefs(git, target);
       if (missing.length > 0) {
-        world.log(`seeding the empty cache from the target (${missing.length} refs)`);
+        world.log(`seeding the empty cache from the target (${plural(missing.length, "ref")})`);
         const requests = useGlobs(missing.length, true)
           ? globsInto(UPSTREAM_NS)
           : requestsInto(UPSTREAM_NS, missing);
@@ -93,7 +94,7 @@ export async function updateCache(
   const missing = new Set(created && cached.size === 0 ? upstream.keys() : await missingRefs(git, upstream));
   let fetched = cached;
   if (missing.size > 0) {
-    world.log(`fetching ${missing.size} of ${upstream.size} refs from the upstream`);
+    world.log(`fetching ${missing.size} of ${plural(upstream.size, "ref")} from the upstream`);
     const requests = useGlobs(missing.size, selectsEverything)
       ? globsInto(UPSTREAM_NS)
       : requestsInto(UPSTREAM_NS, [...missing]);
@@ -196,7 +197,7 @@ async function verifyComplete(git: MirrorGit, refs: RefMap): Promise<void> {
   if (absent.length > 0) {
     throw new ToolError(
       "EINCOMPLETE",
-      `the fetch did not bring ${absent.length} refs: ${absent.slice(0, 5).join(", ")}`,
+      `the fetch did not bring ${plural(absent.length, "ref")}: ${absent.slice(0, 5).join(", ")}`,
       {
         fix: "Nothing was pushed. Run again; if it persists, delete the cache directory.",
       },

@@ -2,7 +2,8 @@ import type { MirrorReport, RefOutcome, RefReport } from "../core/result.ts";
 
 /**
  * The human summary of one mirror: a headline, then what changed, then what needs attention.
- * Up-to-date refs are counted, not listed: a scheduled run's log should be short.
+ * Up-to-date refs are counted, not listed, and long lists are cut short: a scheduled run's log
+ * should be short.
  */
 const ORDER: readonly RefOutcome[] = [
   "created",
@@ -29,6 +30,17 @@ const MARKS: Record<MirrorReport["status"], string> = {
   empty: "OK",
 };
 
+// A first mirror creates every ref (a thousand for a large project): the log shows how many, and
+// the first few of each kind; the --report JSON has every ref.
+const SHOWN_PER_KIND = 5;
+// What needs someone's attention is always listed in full.
+const ALWAYS_LISTED: ReadonlySet<RefOutcome> = new Set([
+  "rejected",
+  "diverged",
+  "kept-diverged",
+  "kept-target-only",
+]);
+
 export function headline(report: MirrorReport): string {
   const counts = ORDER.filter((outcome) => (report.counts[outcome] ?? 0) > 0)
     .map((outcome) => `${report.counts[outcome]} ${outcome}`)
@@ -50,8 +62,15 @@ export function needsAttention(report: MirrorReport): boolean {
 export function details(report: MirrorReport): string[] {
   const out = [`  ${report.source} -> ${report.target}`];
   if (report.createdTarget != null) out.push(`  created the target project ${report.createdTarget}`);
-  for (const ref of report.refs.filter((candidate) => candidate.outcome !== "up-to-date"))
-    out.push(`  ${refLine(ref)}`);
+  for (const outcome of ORDER) {
+    if (outcome === "up-to-date") continue;
+    const refs = report.refs.filter((ref) => ref.outcome === outcome);
+    const shown = ALWAYS_LISTED.has(outcome) ? refs : refs.slice(0, SHOWN_PER_KIND);
+    for (const ref of shown) out.push(`  ${refLine(ref)}`);
+    if (refs.length > shown.length) {
+      out.push(`  … and ${refs.length - shown.length} more ${outcome} (see --report)`);
+    }
+  }
   for (const warning of report.warnings) out.push(`  warning: ${warning}`);
   if (report.error != null) {
     out.push(`  error ${report.error.code}: ${report.error.message}`);
