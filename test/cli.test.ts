@@ -116,6 +116,23 @@ describe("usage errors exit 2 with a message and no stack trace", () => {
     expect(run.stderr).toContain("error ECONFIG");
   });
 
+  it("gives a fix for a missing config file that fits a missing file", async () => {
+    const dir = await dirWith();
+
+    const run = await runCli(["validate"], { cwd: dir });
+
+    expectUsageError(run, /error ECONFIG: mirrors\.yml: the config file cannot be read/);
+    expect(run.stderr).not.toContain("Correct the keys");
+    expect(run.stderr).toMatch(/fix: Create mirrors\.yml .*--config FILE/);
+  });
+
+  it("suggests --gitlab-url only to the command that has it", async () => {
+    const run = await cliIn({}, ["push-mirrors", "list", "--project", "g/app"], { GITLAB_TOKEN: "x" });
+
+    expectUsageError(run, /error EGITLABCONFIG: no GitLab URL/);
+    expect(run.stderr).toContain("pass --gitlab-url");
+  });
+
   it("prints every problem of a config at once, each with file:line:col, in file order", async () => {
     const run = await cliIn({ "bad.yml": BAD_CONFIG }, ["sync", "--all", "--config", "bad.yml"]);
 

@@ -131,6 +131,36 @@ describe("create_target", () => {
     expect(lookup.status).toBe(404);
   });
 
+  it("without a GitLab URL, suggests only what sync accepts (no --gitlab-url flag)", async () => {
+    const name = uniqueName("ct");
+    const upstream = await server().createRepo(`up/${name}`);
+    await buildRepo(upstream, { commits: 1 });
+    const { path: dir } = await tempDir("ct");
+    await writeFile(
+      join(dir, "mirrors.yml"),
+      [
+        "version: 1",
+        "mirrors:",
+        `  - name: ${name}`,
+        `    source: ${server().repoUrl(`up/${name}`)}`,
+        "    source_token: UPSTREAM_TOKEN",
+        `    target: { url: "${gitlab.url}/mirror/tools/${name}.git", token: GITLAB_TOKEN }`,
+        "    create_target: true",
+        "",
+      ].join("\n"),
+    );
+
+    const run = await runCli(["sync", "--all"], {
+      cwd: dir,
+      env: { UPSTREAM_TOKEN, GITLAB_TOKEN: apiToken },
+    });
+
+    expect(run.code).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain("EGITLABCONFIG");
+    expect(run.stdout + run.stderr).not.toContain("--gitlab-url");
+    expect(run.stdout + run.stderr).toContain("CI_SERVER_URL");
+  });
+
   it("fails without creating anything when the target is missing and create_target is off", async () => {
     const s = await setup("false");
 

@@ -21,7 +21,10 @@ export async function loadConfig(
   try {
     text = await readFile(fullPath, "utf8");
   } catch (error) {
-    throw new ConfigError(file, [readProblem(error, fullPath)]);
+    throw new ConfigError(file, [readProblem(error, fullPath)], {
+      message: `${file}: the config file cannot be read`,
+      fix: `Create ${file} (the README's "Config reference" shows every key), or pass the config file with --config FILE (or CI_MIRROR_CONFIG).`,
+    });
   }
   const result = parseConfig(text, file, options.env);
   if (!result.ok) throw new ConfigError(file, result.issues);

@@ -53,11 +53,22 @@ export class ConfigError extends ToolError {
   readonly file: string;
   readonly issues: readonly ConfigIssue[];
 
-  constructor(file: string, issues: readonly ConfigIssue[]) {
-    super("ECONFIG", `${file}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the config`, {
-      fix: "Correct the keys listed above; `ci-mirror validate` checks the file without running anything.",
-      exitCode: 2,
-    });
+  constructor(
+    file: string,
+    issues: readonly ConfigIssue[],
+    // A file that cannot be read has no keys to correct: it says so, and how to fix that.
+    words: { message?: string; fix?: string } = {},
+  ) {
+    super(
+      "ECONFIG",
+      words.message ?? `${file}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the config`,
+      {
+        fix:
+          words.fix ??
+          "Correct the keys listed above; `ci-mirror validate` checks the file without running anything.",
+        exitCode: 2,
+      },
+    );
     this.name = "ConfigError";
     this.file = file;
     this.issues = issues;

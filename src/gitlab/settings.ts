@@ -22,12 +22,18 @@ export interface ResolvedGitLabSettings {
 export function resolveGitLabSettings(
   gitlab: Partial<GitLabSettings> | undefined,
   env: Env,
-  options: { redactor?: Redactor; urlOverride?: string | undefined } = {},
+  options: {
+    redactor?: Redactor;
+    urlOverride?: string | undefined;
+    /** The command has a `--gitlab-url` option, so the fix may suggest it (only push-mirrors). */
+    urlFlag?: boolean;
+  } = {},
 ): ResolvedGitLabSettings {
   const rawUrl = options.urlOverride ?? gitlab?.url ?? env.CI_SERVER_URL;
   if (rawUrl == null || rawUrl.trim() === "") {
+    const flag = options.urlFlag === true ? ", pass --gitlab-url" : "";
     throw new ToolError("EGITLABCONFIG", "no GitLab URL: neither gitlab.url nor $CI_SERVER_URL is set", {
-      fix: "Set `gitlab: { url: https://gitlab.example.com }` in the config, pass --gitlab-url, or run inside a GitLab CI job.",
+      fix: `Set \`gitlab: { url: https://gitlab.example.com }\` in the config${flag}, or run inside a GitLab CI job (which sets CI_SERVER_URL).`,
       exitCode: 2,
     });
   }

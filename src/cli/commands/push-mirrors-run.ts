@@ -48,6 +48,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
   const settings = resolveGitLabSettings(config?.gitlab, world.env, {
     redactor,
     urlOverride: args.gitlabUrl,
+    urlFlag: true,
   });
   const port = createGitLabClient({ ...settings, timeoutMs: args.timeout * 1000, redactor });
   // JSON is redacted as a value before it is serialised, so escaping cannot hide a secret;
