@@ -14,6 +14,7 @@ const FAST = [
   "test/config-repo-url.test.ts",
   "test/git-errors.test.ts",
   "test/plan.test.ts",
+  "test/progress.test.ts",
   "test/push-porcelain.test.ts",
   "test/redact.test.ts",
   "test/required-variables.test.ts",

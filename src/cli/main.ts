@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], world: CliWorld): Promise<Ex
     if (invocation == null) return 0;
     // yargs types each command's args in its builder; the handler hands them over untyped.
     const args = invocation.args as never;
-    const commandWorld: CommandWorld = { ...world, redactor };
+    const commandWorld: CommandWorld = { ...world, redactor, debug };
     // Each command's implementation is loaded only when it runs: `--help`, `--version` and a
     // no-op scheduled sync should not pay for modules they never use.
     // `sync` and `sandbox` stop on the world's signal by themselves (sync stops its git, frees

@@ -57,5 +57,11 @@ export function withSyncOptions<T>(yargs: Argv<T>) {
         hidden: true,
         describe: "First backoff in ms",
       })
+      // Tests show every progress meter (--progress-interval 0); not for users.
+      .option("progress-interval", {
+        type: "number",
+        hidden: true,
+        describe: "Seconds between two progress lines of a mirror in a log",
+      })
   );
 }

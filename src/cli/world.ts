@@ -18,4 +18,6 @@ export interface CliWorld {
  */
 export interface CommandWorld extends CliWorld {
   redactor: Redactor;
+  /** `--debug` (or CI_MIRROR_DEBUG=true): stack traces, and git's own commands and output. */
+  debug?: boolean | undefined;
 }

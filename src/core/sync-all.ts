@@ -7,6 +7,8 @@ import type { Env } from "../git/environment.ts";
 import { sectionEnd, sectionStart } from "../output/gitlab-sections.ts";
 import { toJUnit } from "../output/junit.ts";
 import type { Printer } from "../output/printer.ts";
+import { LIVE_INTERVAL_MS, LOG_INTERVAL_MS, throttledMeters } from "../output/progress.ts";
+import type { GitObserver } from "../git/runner.ts";
 import type { Redactor } from "../output/redact.ts";
 import { details, headline, needsAttention } from "../output/summary.ts";
 import { acquireCacheLock } from "../util/cache-lock.ts";
@@ -25,6 +27,10 @@ export interface SyncRequest {
   reportFile?: string | undefined;
   junitFile?: string | undefined;
   settings: SyncSettings;
+  /** `--debug`: show git's commands and their output. */
+  debug?: boolean | undefined;
+  /** Least time between two progress lines of a mirror; default: a few seconds in a log. */
+  progressIntervalMs?: number | undefined;
 }
 
 export interface SyncAllWorld {
@@ -87,6 +93,7 @@ export async function syncAll(
             log: (line) => world.printer.err(`[${mirror.name}] ${line}`),
             createTarget,
             signal: world.signal,
+            gitObserver: gitObserver(mirror.name, request, world.printer),
           });
           report.mirrors.push(result);
           // Cancelled mirrors get their one line with the others, below.
@@ -196,6 +203,20 @@ function tally(report: RunReport): string {
     ...(failed > 0 ? [`${failed} failed`] : []),
     ...(cancelled > 0 ? [`${cancelled} cancelled (${report.cancelled ?? "SIGTERM"})`] : []),
   ].join(", ");
+}
+
+/** One mirror's view of its git processes: progress meters, and with --debug every command. */
+function gitObserver(name: string, request: SyncRequest, printer: Printer): GitObserver {
+  const live = printer.canShowLive;
+  const show = (line: string): void => {
+    if (live) printer.live(`[${name}] ${line}`);
+    else printer.err(`[${name}] ${line}`);
+  };
+  const intervalMs = request.progressIntervalMs ?? (live ? LIVE_INTERVAL_MS : LOG_INTERVAL_MS);
+  return {
+    trace: request.debug === true ? (line) => printer.err(`[${name}] ${line}`) : undefined,
+    progress: throttledMeters(show, { intervalMs }),
+  };
 }
 
 function chooseMirrors(config: Config, only: readonly string[] | undefined): MirrorConfig[] {

@@ -1,5 +1,5 @@
 import type { Env } from "../git/environment.ts";
-import type { GitContext } from "../git/runner.ts";
+import type { GitContext, GitObserver } from "../git/runner.ts";
 import type { Redactor } from "../output/redact.ts";
 import type { TargetCreator } from "./create-target.ts";
 import type { RetryPolicy } from "../util/retry.ts";
@@ -27,6 +27,8 @@ export interface SyncWorld {
   createTarget?: TargetCreator | undefined;
   /** Aborted when the run is cancelled: git is stopped, retries end, nothing new starts. */
   signal?: AbortSignal | undefined;
+  /** Watches this mirror's git processes: progress meters, and git's commands with --debug. */
+  gitObserver?: GitObserver | undefined;
 }
 
 export interface MirrorGit {

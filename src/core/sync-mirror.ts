@@ -74,12 +74,14 @@ export async function syncMirror(
       cache: {
         ...cacheRepoContext(join(settings.cacheDir, `${mirror.name}.git`), base, settings.networkTimeoutMs),
         signal: world.signal,
+        observer: world.gitObserver,
       },
       remote: {
         cwd: settings.cacheDir,
         env: outsideAnyRepository(base),
         networkTimeoutMs: settings.networkTimeoutMs,
         signal: world.signal,
+        observer: world.gitObserver,
       },
       sourceEnv: source.env,
       targetEnv: target.env,

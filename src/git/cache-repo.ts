@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { GitError } from "../errors/git-error.ts";
 import { hasForeignLinks, removeForeignFiles, removeStrayRefs, rewriteConfig } from "./cache-contents.ts";
 import { namingRedirects } from "./redirect.ts";
-import { lines, runGit, type GitContext } from "./runner.ts";
+import { lines, runGit, wantsProgress, type GitContext } from "./runner.ts";
 import { outsideAnyRepository, type Env } from "./environment.ts";
 import type { RefMap } from "./ls-remote.ts";
 
@@ -113,7 +113,7 @@ export async function cloneCacheRepo(
       [
         "clone",
         "--bare",
-        "--quiet",
+        wantsProgress(ctx) ? "--progress" : "--quiet",
         "--no-tags",
         "--template=",
         ...config.flatMap((entry) => ["-c", entry]),
@@ -121,7 +121,7 @@ export async function cloneCacheRepo(
         url,
         basename(ctx.cwd),
       ],
-      { network: true, env },
+      { network: true, env, progress: true },
     ),
   );
   // The remote (its URL and refspecs) goes with everything else that is not ci-mirror's config.

@@ -1,5 +1,5 @@
 import { namingRedirects } from "./redirect.ts";
-import { runGit, type GitContext } from "./runner.ts";
+import { runGit, wantsProgress, type GitContext } from "./runner.ts";
 import type { Env } from "./environment.ts";
 
 export interface FetchRequest {
@@ -25,8 +25,17 @@ export async function fetchRefs(
   await namingRedirects(url, "git-upload-pack", () =>
     runGit(
       ctx,
-      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-auto-gc", "--stdin", "--", url],
-      { network: true, input: `${refspecs}\n`, env },
+      [
+        "fetch",
+        wantsProgress(ctx) ? "--progress" : "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--no-auto-gc",
+        "--stdin",
+        "--",
+        url,
+      ],
+      { network: true, input: `${refspecs}\n`, env, progress: true },
     ),
   );
 }

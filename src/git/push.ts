@@ -1,6 +1,6 @@
 import { classifyGitFailure } from "./errors.ts";
 import { namingRedirects } from "./redirect.ts";
-import { lines, runGit, type GitContext } from "./runner.ts";
+import { lines, runGit, wantsProgress, type GitContext } from "./runner.ts";
 import type { Env } from "./environment.ts";
 
 export interface RefUpdate {
@@ -38,7 +38,7 @@ export async function pushRefs(
   env: Env,
 ): Promise<PushResult[]> {
   if (updates.length === 0) return [];
-  const args = ["push", "--porcelain", "--no-verify"];
+  const args = ["push", "--porcelain", "--no-verify", ...meters(ctx)];
   for (const update of updates) args.push(`--force-with-lease=${update.ref}:${update.expect}`);
   args.push("--", url);
   for (const update of updates) args.push(`${update.source ?? ""}:${update.ref}`);
@@ -60,6 +60,7 @@ export async function pushNamespace(
     "push",
     "--porcelain",
     "--no-verify",
+    ...meters(ctx),
     "--",
     url,
     `${namespace}heads/*:refs/heads/*`,
@@ -68,9 +69,14 @@ export async function pushNamespace(
   return namingRedirects(url, "git-receive-pack", () => runPorcelainPush(ctx, args, env));
 }
 
+/** Progress meters when someone watches; they go to stderr, the porcelain lines to stdout. */
+function meters(ctx: GitContext): string[] {
+  return wantsProgress(ctx) ? ["--progress"] : [];
+}
+
 async function runPorcelainPush(ctx: GitContext, args: string[], env: Env): Promise<PushResult[]> {
   // Exit code 1 with porcelain lines is "some refs were rejected": an answer, parsed below.
-  const result = await runGit(ctx, args, { network: true, env, okExitCodes: [1] });
+  const result = await runGit(ctx, args, { network: true, env, okExitCodes: [1], progress: true });
   const parsed = parsePorcelain(result.stdout, result.stderr);
   if (result.exitCode !== 0 && parsed.length === 0) {
     throw classifyGitFailure("push", { stderr: result.stderr, exitCode: result.exitCode });

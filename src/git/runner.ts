@@ -17,6 +17,21 @@ export interface GitContext {
   networkTimeoutMs: number;
   /** Aborted when the run is cancelled: a running git is stopped, and no new one starts. */
   signal?: AbortSignal | undefined;
+  /** Who watches git run: `--debug` and progress meters. */
+  observer?: GitObserver | undefined;
+}
+
+/** Watches git as it runs. Everything it gets is redacted by the caller's output before printing. */
+export interface GitObserver {
+  /** `--debug`: each command (argv holds no secret by design), then how it ended and what it said. */
+  trace?: ((line: string) => void) | undefined;
+  /** git's progress meters of a long transfer, one line at a time, as git writes them. */
+  progress?: ((verb: string, line: string) => void) | undefined;
+}
+
+/** Whether a transfer should ask git for progress meters (`--progress`) rather than `--quiet`. */
+export function wantsProgress(ctx: GitContext): boolean {
+  return ctx.observer?.progress != null;
 }
 
 export interface RunOptions {
@@ -27,6 +42,8 @@ export interface RunOptions {
   env?: Env;
   /** Exit codes that are answers, not failures (e.g. 1 for `merge-base --is-ancestor`). */
   okExitCodes?: readonly number[];
+  /** The command writes progress meters (`--progress`): pass them on as they come. */
+  progress?: boolean;
 }
 
 export interface RunResult {
@@ -60,6 +77,9 @@ export async function runGit(
 ): Promise<RunResult> {
   const verb = args.find((arg) => !arg.startsWith("-")) ?? "git";
   if (ctx.signal?.aborted === true) throw cancelled(verb);
+  const trace = ctx.observer?.trace;
+  const started = performance.now();
+  trace?.(`$ git ${args.join(" ")}`);
   // git runs as the leader of its own process group, so that stopping it also stops what it
   // started: `git-remote-https`, `ssh`, `index-pack`, `pack-objects`, `git-lfs`. Killing git alone
   // would orphan them, and an orphan that keeps the stderr pipe open keeps this call waiting.
@@ -73,6 +93,8 @@ export async function runGit(
     reject: false,
     maxBuffer: 512 * 1024 * 1024,
   });
+  const onProgress = ctx.observer?.progress;
+  if (options.progress === true && onProgress != null) followMeters(subprocess.stderr, verb, onProgress);
   const group = subprocess.pid;
   if (group != null) running.add(group);
   let stopped: "timeout" | "cancelled" | undefined;
@@ -100,6 +122,7 @@ export async function runGit(
   ctx.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const result = await subprocess;
+    if (trace != null) traceResult(trace, verb, result, performance.now() - started);
     if (stopped === "cancelled") throw cancelled(verb, result);
     if (stopped === "timeout") throw classifyGitFailure(verb, { ...result, timedOut: true });
     const exitCode = result.exitCode ?? -1;
@@ -131,6 +154,40 @@ function killGroup(group: number, signal: NodeJS.Signals): void {
     process.kill(-group, signal);
   } catch {
     // ESRCH: the whole group is gone already.
+  }
+}
+
+/** git rewrites a meter's line with CR: each state is passed on as a line of its own. */
+function followMeters(
+  stream: NodeJS.ReadableStream | null,
+  verb: string,
+  report: (verb: string, line: string) => void,
+): void {
+  let pending = "";
+  stream?.on("data", (chunk: Buffer | string) => {
+    const parts = (pending + String(chunk)).split(/\r|\n/);
+    pending = parts.pop() ?? "";
+    for (const part of parts) if (part.trim() !== "") report(verb, part.trim());
+  });
+}
+
+// --debug shows what git said, not megabytes of it.
+const TRACED_STDOUT_LINES = 20;
+
+function traceResult(
+  trace: (line: string) => void,
+  verb: string,
+  result: { exitCode?: number | undefined; stdout: unknown; stderr: unknown },
+  ms: number,
+): void {
+  trace(`git ${verb} exited ${result.exitCode ?? "by a signal"} in ${Math.round(ms)}ms`);
+  const out = lines(String(result.stdout));
+  for (const line of out.slice(0, TRACED_STDOUT_LINES)) trace(`  | ${line}`);
+  if (out.length > TRACED_STDOUT_LINES) trace(`  | … ${out.length - TRACED_STDOUT_LINES} more lines`);
+  // A meter's intermediate states are noise here: only the last state of each line.
+  for (const line of String(result.stderr).split("\n")) {
+    const last = line.split("\r").findLast((part) => part.trim() !== "");
+    if (last != null) trace(`  ! ${last.trim()}`);
   }
 }
 

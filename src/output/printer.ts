@@ -3,6 +3,8 @@ import type { Redactor } from "./redact.ts";
 /** Anything with `write(string)`: process streams in production, string buffers in tests. */
 export interface TextSink {
   write(chunk: string): unknown;
+  /** A terminal (process streams say so): a live line can be rewritten in place. */
+  readonly isTTY?: boolean | undefined;
 }
 
 /**
@@ -19,12 +21,36 @@ export class Printer {
     this.#redactor = redactor;
   }
 
+  // A live line is on the terminal: it is cleared before anything else is written.
+  #live = false;
+
   out(text: string): void {
+    this.endLive();
     this.#out.write(`${this.#redactor.redact(text)}\n`);
   }
 
   err(text: string): void {
+    this.endLive();
     this.#err.write(`${this.#redactor.redact(text)}\n`);
+  }
+
+  /** Whether stderr is a terminal, where `live` rewrites one line in place. */
+  get canShowLive(): boolean {
+    return this.#err.isTTY === true;
+  }
+
+  /** Show `text` on stderr's live line (a terminal only), replacing what was there. */
+  live(text: string): void {
+    // Carriage return, then erase to the end of the line.
+    this.#err.write(`\r\u001b[K${this.#redactor.redact(text)}`);
+    this.#live = true;
+  }
+
+  /** Clear the live line, if one is shown. */
+  endLive(): void {
+    if (!this.#live) return;
+    this.#live = false;
+    this.#err.write("\r\u001b[K");
   }
 
   redact(text: string): string {

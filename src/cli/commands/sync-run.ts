@@ -37,6 +37,9 @@ export async function runSync(args: SyncArgs, world: CommandWorld): Promise<Exit
       concurrency: args.concurrency,
       reportFile: args.report,
       junitFile: args.junit,
+      debug: world.debug,
+      progressIntervalMs:
+        args.progressInterval != null ? Math.max(0, args.progressInterval) * 1000 : undefined,
       settings: {
         cacheDir: args.cacheDir,
         dryRun: args.dryRun,
