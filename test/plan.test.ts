@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { changes, planRefs, type PlanInput } from "../src/core/plan.ts";
 import { checkGuards, refLimitCount, type GuardLimits } from "../src/core/damage-guard.ts";
 import { ToolError } from "../src/errors/tool-error.ts";
+import { unpushedReports } from "../src/core/ref-reports.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -188,5 +189,57 @@ describe("damage guards", () => {
     );
     expect(error?.fix).toContain("--allow-mass-delete --allow-mass-rewrite");
     expect(error?.fix).toContain("max_deletions and max_rewrites");
+  });
+});
+
+describe("unpushedReports: a mirror that failed after planning", () => {
+  // main fast-forwards, dev diverged, tag v1 moved, gone is deleted, new is created.
+  const plan = planRefs(
+    input({
+      upstream: new Map([
+        ["refs/heads/main", B],
+        ["refs/heads/dev", B],
+        ["refs/tags/v1", B],
+        ["refs/heads/new", C],
+        ["refs/heads/same", A],
+      ]),
+      target: new Map([
+        ["refs/heads/main", A],
+        ["refs/heads/dev", A],
+        ["refs/tags/v1", A],
+        ["refs/heads/gone", A],
+        ["refs/heads/same", A],
+      ]),
+      divergence: "fail",
+      fastForward: new Set(["refs/heads/main"]),
+      containedInUpstream: new Set(["refs/heads/gone"]),
+    }),
+  );
+
+  it("never reports a change that did not happen: diverged refs are diverged, the rest would-…", () => {
+    const refs = unpushedReports(plan, [], "not pushed: other refs diverged (divergence: fail)", true);
+
+    expect(Object.fromEntries(refs.map((ref) => [ref.ref, ref.outcome]))).toEqual({
+      "refs/heads/main": "would-update",
+      "refs/heads/dev": "diverged",
+      "refs/tags/v1": "diverged",
+      "refs/heads/new": "would-create",
+      "refs/heads/same": "up-to-date",
+      "refs/heads/gone": "would-delete",
+    });
+    expect(refs.find((ref) => ref.ref === "refs/heads/main")?.reason).toContain("not pushed");
+  });
+
+  it("explains a moved tag as a moved tag, and keeps what git confirmed", () => {
+    const landed = [{ ref: "refs/heads/new", outcome: "created" as const, to: C }];
+    const refs = unpushedReports(plan, landed, "not pushed: the mirror failed (EGITNETWORK) first", false);
+    const byRef = new Map(refs.map((ref) => [ref.ref, ref]));
+
+    expect(byRef.get("refs/heads/new")?.outcome).toBe("created");
+    // Not stopped by divergence: what overwrite would have done, never "forced".
+    expect(byRef.get("refs/heads/dev")?.outcome).toBe("would-force");
+    expect(unpushedReports(plan, [], "x", true).find((ref) => ref.ref === "refs/tags/v1")?.reason).toMatch(
+      /^tag moved/,
+    );
   });
 });
