@@ -13,7 +13,7 @@ import type { RemoteMirror } from "../src/gitlab/port.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import { expectNoCanary, filesUnder, runTexts } from "./helpers/canary.ts";
-import { runCli } from "./helpers/cli.ts";
+import { runCli, type CliRun } from "./helpers/cli.ts";
 import { remoteMirror } from "./helpers/remote-mirror.ts";
 
 const NOW = new Date("2026-03-10T12:00:00.000Z");
@@ -187,6 +187,13 @@ describe("audit against the GitLab sandbox", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** The CLI, as a canary run: no form of a token or of the mirrors' password in what it prints. */
+  async function auditCli(args: string[], world: Parameters<typeof runCli>[1]): Promise<CliRun> {
+    const run = await runCli(args, world);
+    expectNoCanary([token, shortToken, "s3cret-pass"], runTexts(args.join(" "), run), { users: ["u"] });
+    return run;
+  }
+
   async function writeMirrorsYml(lines: string[]): Promise<string> {
     const file = join(dir, "mirrors.yml");
     await writeFile(
@@ -271,10 +278,10 @@ describe("audit against the GitLab sandbox", () => {
 
   it("exits 0 on warnings only, and warns about a token expiring in 5 days", async () => {
     const config = await writeMirrorsYml(["audit:", "  projects: [fleet/healthy, fleet/retrying]"]);
-    const run = await runCli(["audit", "--config", config], { cwd: dir, env: { AUDIT_TOKEN: shortToken } });
+    const run = await auditCli(["audit", "--config", config], { cwd: dir, env: { AUDIT_TOKEN: shortToken } });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/warning: API token "short-lived" expires on \d{4}-\d\d-\d\d \(in 5 days\)/);
-    const json = await runCli(["audit", "--config", config, "--json"], {
+    const json = await auditCli(["audit", "--config", config, "--json"], {
       cwd: dir,
       env: { AUDIT_TOKEN: shortToken },
     });
@@ -293,7 +300,7 @@ describe("audit against the GitLab sandbox", () => {
     try {
       const config = await writeMirrorsYml(["audit:", "  projects: [fleet/broken]"]);
       const hook = `http://127.0.0.1:${port}/hooks/secret-hook-path`;
-      const run = await runCli(["audit", "--config", config, "--notify-webhook", "HOOK"], {
+      const run = await auditCli(["audit", "--config", config, "--notify-webhook", "HOOK"], {
         cwd: dir,
         env: { AUDIT_TOKEN: token, HOOK: hook },
       });
@@ -318,7 +325,7 @@ describe("audit against the GitLab sandbox", () => {
 
   it("exits 2 on a bad flag", async () => {
     const config = await writeMirrorsYml(["audit:", "  projects: [fleet/healthy]"]);
-    const run = await runCli(["audit", "--config", config, "--max-age", "soon"], {
+    const run = await auditCli(["audit", "--config", config, "--max-age", "soon"], {
       cwd: dir,
       env: { AUDIT_TOKEN: token },
     });

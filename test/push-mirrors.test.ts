@@ -186,8 +186,11 @@ function env(): Record<string, string> {
   return { CI_SERVER_URL: gl.url, GITLAB_TOKEN: token, MIRROR_TOKEN };
 }
 
-function cli(args: string[]) {
-  return runCli(["push-mirrors", ...args], { cwd: dir, env: env() });
+/** Every run is a canary run: no form of the API token or the mirror token in what it prints. */
+async function cli(args: string[]) {
+  const run = await runCli(["push-mirrors", ...args], { cwd: dir, env: env() });
+  expectNoSecrets(run.stdout + run.stderr);
+  return run;
 }
 
 function expectNoSecrets(text: string): void {

@@ -88,10 +88,19 @@ export function expectNoCanary(
 export async function filesUnder(dir: string): Promise<ScannedText[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-  return Promise.all(
+  const texts = await Promise.all(
     // latin1 maps every byte to one character, so a binary file cannot hide an ASCII token.
-    files.map(async (file) => ({ where: relative(dir, file), text: await readFile(file, "latin1") })),
+    files.map(async (file) => {
+      try {
+        return { where: relative(dir, file), text: await readFile(file, "latin1") };
+      } catch (error) {
+        // A lock or temporary file that another run removed meanwhile held nothing to scan.
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    }),
   );
+  return texts.filter((text) => text != null);
 }
 
 /** The texts of a CLI run, named. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { startGitServer, type GitServer } from "../../src/sandbox/git-http-server.ts";
 import { tempDir } from "./fixtures.ts";
+import { expectNoCanary, filesUnder, runTexts } from "./canary.ts";
 import { runCli, writeConfig, type CliRun, type MirrorEntry } from "./cli.ts";
 
 export const UPSTREAM_TOKEN = "upstream-secret-7f3a9c2e";
@@ -50,10 +51,17 @@ export async function workspace(env: Record<string, string> = {}): Promise<Works
   return {
     dir,
     configure: (mirrors, defaults) => writeConfig(dir, mirrors, defaults),
-    sync: (...args) =>
-      runCli(["sync", ...args], {
-        cwd: dir,
-        env: { UPSTREAM_TOKEN, TARGET_TOKEN, ...env },
-      }),
+    sync: async (...args) => {
+      const tokens = { UPSTREAM_TOKEN, TARGET_TOKEN, ...env };
+      const run = await runCli(["sync", ...args], { cwd: dir, env: tokens });
+      // Every sync of every test is a canary run: its output, its reports and the cache's files
+      // (but the objects, which are compressed) hold no form of either token.
+      const files = (await filesUnder(dir)).filter(({ where }) => !/(^|\/)objects\//.test(where));
+      expectNoCanary(
+        [tokens.UPSTREAM_TOKEN, tokens.TARGET_TOKEN].filter((token) => token.length >= 8),
+        [...runTexts(`sync ${args.join(" ")}`, run), ...files],
+      );
+      return run;
+    },
   };
 }
