@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { GIT_ENV, buildRepo, commitOnBranch, forceBranch, listRefs, tempDir } from "./helpers/fixtures.ts";
@@ -531,7 +531,8 @@ describe("lifecycle", () => {
     await buildRepo(await own.createRepo("slow"));
     own.inject({ kind: "latency", ms: 30_000 });
     const pending = runGit(["ls-remote", own.repoUrl("slow")], { token: "t" });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // In flight: the server has taken the request and holds it for the latency.
+    await vi.waitFor(() => expect(own.requests.length).toBeGreaterThan(0), { timeout: 30_000, interval: 10 });
     const started = Date.now();
     await own.close();
     expect(Date.now() - started).toBeLessThan(2000);

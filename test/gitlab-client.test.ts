@@ -209,21 +209,30 @@ describe("errors", () => {
 
 describe("retries and timeouts", () => {
   it("honours Retry-After on 429 instead of gitbeaker's instant burst", async () => {
-    const api = client();
-    // Start at a fresh window so the throttle's Retry-After is (about) one second.
-    gl.rateLimit({ requests: 1, perSeconds: 1 });
+    // One clock for the sandbox's throttle and the client's waits: 100 ms into a throttle window,
+    // so the 429's Retry-After is one second, and waiting moves the clock on instead of stalling.
+    let time = Date.UTC(2030, 0, 1, 0, 0, 0, 100);
+    const waits: number[] = [];
+    const clock = {
+      now: () => time,
+      sleep: (ms: number) => {
+        waits.push(ms);
+        time += ms;
+        return Promise.resolve();
+      },
+    };
+    const own = await startGitLabSandbox({ now: () => new Date(time) });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
-      const before = gl.requests.length;
+      const ownToken = own.addToken(own.addUser("bot"), { scopes: ["api"] });
+      const api = createGitLabClient({ url: own.url, token: ownToken, retry: FAST, clock });
+      own.rateLimit({ requests: 1, perSeconds: 1 });
       await api.tokenSelf();
-      const started = Date.now();
       await api.tokenSelf();
-      const waited = Date.now() - started;
-      expect(gl.requests.slice(before).map((r) => r.status)).toEqual([200, 429, 200]);
-      expect(waited).toBeGreaterThanOrEqual(900);
+      expect(own.requests.map((r) => r.status)).toEqual([200, 429, 200]);
+      expect(waits).toEqual([1000]);
       expect(api.requestCount).toBe(3);
     } finally {
-      gl.rateLimit(undefined);
+      await own.close();
     }
   });
 

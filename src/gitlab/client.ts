@@ -18,8 +18,8 @@ import {
   tokenSchema,
 } from "./schema.ts";
 import { allPages } from "./pages.ts";
-import { createRequesterFn } from "./transport.ts";
-import type { RetryPolicy } from "./transport.ts";
+import { createRequesterFn, REAL_CLOCK } from "./transport.ts";
+import type { RetryPolicy, TransportClock } from "./transport.ts";
 
 export interface GitLabClientSettings {
   url: string;
@@ -30,6 +30,8 @@ export interface GitLabClientSettings {
   redactor?: Redactor | undefined;
   /** Most pages one listing may take (100 rows each); default 1,000. */
   maxPages?: number | undefined;
+  /** How retries wait and what `Retry-After` dates count from; default real time. */
+  clock?: TransportClock | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -52,6 +54,7 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
     onRequest: () => {
       requests += 1;
     },
+    clock: settings.clock ?? REAL_CLOCK,
   });
   // queryTimeout: null because gitbeaker would start one timer per call, running across our
   // retries and Retry-After waits; transport.ts times each HTTP request instead.

@@ -29,11 +29,21 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** Time as the transport sees it: what `Retry-After` dates count from, and how it waits. */
+export interface TransportClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Real time. Tests give their own clock, so a retry or a `Retry-After` wait takes no time. */
+export const REAL_CLOCK: TransportClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
 export interface TransportOptions {
   timeoutMs: number;
   retry: RetryPolicy;
   /** Called once per HTTP request sent, retries included. */
   onRequest: () => void;
+  clock: TransportClock;
 }
 
 // 429 and 503 mean GitLab did not act on the request, so even a POST may be sent again.
@@ -102,18 +112,18 @@ async function sendWithRetries(
         throw new GitbeakerTimeoutError("Query timeout was reached", { cause: error });
       }
       if (last || !IDEMPOTENT.has(method) || !isNetworkError(error)) throw error;
-      await sleep(backoff(attempt, baseDelayMs, maxDelayMs));
+      await options.clock.sleep(backoff(attempt, baseDelayMs, maxDelayMs));
       continue;
     }
     const retryable =
       RETRY_ALWAYS.has(response.status) || (RETRY_IDEMPOTENT.has(response.status) && IDEMPOTENT.has(method));
-    const asked = retryAfterMs(response.headers.get("retry-after"));
+    const asked = retryAfterMs(response.headers.get("retry-after"), options.clock.now());
     if (!retryable || last || (asked != null && asked > maxDelayMs)) {
       throw await requestError(new Request(url, { method, headers }), response, url);
     }
     await response.body?.cancel();
     // GitLab's Retry-After is the end of its throttle window: asking earlier is refused again.
-    await sleep(asked ?? backoff(attempt, baseDelayMs, maxDelayMs));
+    await options.clock.sleep(asked ?? backoff(attempt, baseDelayMs, maxDelayMs));
   }
 }
 
