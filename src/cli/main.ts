@@ -7,8 +7,9 @@ import type { CliWorld, CommandWorld } from "./world.ts";
 
 /**
  * Run the CLI against a given world and return the exit code: 0 all good, 1 a mirror failed,
- * 2 usage or config error, 130/143 cancelled by SIGINT/SIGTERM. Nothing here ends the process;
- * bin.ts sets the exit code.
+ * 2 usage or config error, 3 the cache dir is held by another run, 130/143 cancelled by
+ * SIGINT/SIGTERM (the README's exit-code table). Nothing here ends the process; bin.ts sets the
+ * exit code.
  */
 export async function main(argv: readonly string[], world: CliWorld): Promise<ExitCode> {
   const debug = argv.includes("--debug") || world.env.CI_MIRROR_DEBUG === "true";
