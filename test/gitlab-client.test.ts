@@ -4,7 +4,7 @@ import type { GitLabPort } from "../src/gitlab/port.ts";
 import { resolveGitLabSettings } from "../src/gitlab/settings.ts";
 import { mirrorUrlKey, mirrorUrlWithCredentials, sameMirrorTarget } from "../src/gitlab/mirror-url.ts";
 import { ToolError } from "../src/errors/tool-error.ts";
-import { Redactor } from "../src/output/redact.ts";
+import { Redactor } from "../src/util/redact.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 

@@ -8,7 +8,7 @@ import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditReport } from "../src/core/audit/types.ts";
 import { notifyFailures } from "../src/notify/notify.ts";
-import { Redactor } from "../src/output/redact.ts";
+import { Redactor } from "../src/util/redact.ts";
 import { expectNoCanary } from "./helpers/canary.ts";
 import { tempDir } from "./helpers/fixtures.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Printer } from "../src/output/printer.ts";
 import { throttledMeters } from "../src/output/progress.ts";
-import { Redactor } from "../src/output/redact.ts";
+import { Redactor } from "../src/util/redact.ts";
 
 function clock(): { now: () => number; advance: (ms: number) => void } {
   let time = 1_000;

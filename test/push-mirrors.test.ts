@@ -9,7 +9,7 @@ import { formatApply } from "../src/core/push-mirrors/format.ts";
 import { planPushMirrors } from "../src/core/push-mirrors/plan.ts";
 import { createGitLabClient } from "../src/gitlab/client.ts";
 import type { RemoteMirror } from "../src/gitlab/port.ts";
-import { Redactor } from "../src/output/redact.ts";
+import { Redactor } from "../src/util/redact.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import { expectNoCanary } from "./helpers/canary.ts";

@@ -7,7 +7,7 @@ import {
   Redactor,
   refuseShortSecret,
   scrubUrlCredentials,
-} from "../src/output/redact.ts";
+} from "../src/util/redact.ts";
 import { findCanary } from "./helpers/canary.ts";
 
 describe("Redactor", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SOURCE_KEYS, TARGET_KEYS, checkRequiredVariables } from "../src/core/required-variables.ts";
 import { endpointAuth } from "../src/git/credentials.ts";
-import { Redactor } from "../src/output/redact.ts";
+import { Redactor } from "../src/util/redact.ts";
 import { configOf, yaml } from "./helpers/config.ts";
 
 const config = configOf(

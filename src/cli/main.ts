@@ -1,6 +1,6 @@
 import { ConfigError, isToolError, type ExitCode } from "../errors/tool-error.ts";
 import { formatIssues } from "../config/format-issues.ts";
-import { Redactor } from "../output/redact.ts";
+import { Redactor } from "../util/redact.ts";
 import { CANCEL_EXIT_CODES, stopSignalOf } from "../util/cancel.ts";
 import { buildParser, type Invocation } from "./parser.ts";
 import type { CliWorld, CommandWorld } from "./world.ts";

@@ -1,6 +1,6 @@
-import type { Env } from "../git/environment.ts";
+import type { Env } from "../util/env.ts";
 import type { TextSink } from "../output/printer.ts";
-import type { Redactor } from "../output/redact.ts";
+import type { Redactor } from "../util/redact.ts";
 
 /** What a command may touch of the outside world. Only main.ts builds it from `process`. */
 export interface CliWorld {

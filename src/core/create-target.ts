@@ -1,9 +1,9 @@
 import type { GitLabSettings, MirrorConfig } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import type { Env } from "../git/environment.ts";
+import type { Env } from "../util/env.ts";
 import type { GitLabPort } from "../gitlab/port.ts";
-import type { Redactor } from "../output/redact.ts";
-import { scrubUrlCredentials } from "../output/redact.ts";
+import type { Redactor } from "../util/redact.ts";
+import { scrubUrlCredentials } from "../util/redact.ts";
 
 /**
  * `create_target`: a mirror whose target project does not exist yet gets it created in its

@@ -1,7 +1,7 @@
 import type { Endpoint, MirrorConfig } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
 import { isSsh, type EndpointKeys } from "../git/credentials.ts";
-import type { Env } from "../git/environment.ts";
+import type { Env } from "../util/env.ts";
 
 /**
  * The CI/CD variables the chosen mirrors need, checked before anything runs (before the cache

@@ -1,6 +1,6 @@
-import type { Env } from "../git/environment.ts";
+import type { Env } from "../util/env.ts";
 import type { GitContext, GitObserver } from "../git/runner.ts";
-import type { Redactor } from "../output/redact.ts";
+import type { Redactor } from "../util/redact.ts";
 import type { TargetCreator } from "./create-target.ts";
 import type { RetryPolicy } from "../util/retry.ts";
 

@@ -4,7 +4,8 @@ import { GitError } from "../errors/git-error.ts";
 import { hasForeignLinks, removeForeignFiles, removeStrayRefs, rewriteConfig } from "./cache-contents.ts";
 import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, wantsProgress, type GitContext } from "./runner.ts";
-import { outsideAnyRepository, type Env } from "./environment.ts";
+import type { Env } from "../util/env.ts";
+import { outsideAnyRepository } from "./environment.ts";
 import type { RefMap } from "./ls-remote.ts";
 
 /**

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Endpoint } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import { refuseShortSecret, type Redactor } from "../output/redact.ts";
-import { withConfigEntries, type Env } from "./environment.ts";
+import { refuseShortSecret, type Redactor } from "../util/redact.ts";
+import type { Env } from "../util/env.ts";
+import { withConfigEntries } from "./environment.ts";
 import { diskFullError } from "./errors.ts";
 import { shellQuote } from "../util/shell-quote.ts";
 

@@ -6,7 +6,7 @@
  * see the variables that hold tokens: each endpoint's credentials are added, for the processes
  * that talk to that endpoint only, by credentials.ts.
  */
-export type Env = Record<string, string | undefined>;
+import type { Env } from "../util/env.ts";
 
 /**
  * Taken from the job as they are: where programs and the home directory are (the image's own git

@@ -1,6 +1,6 @@
 import { namingRedirects } from "./redirect.ts";
 import { runGit, wantsProgress, type GitContext } from "./runner.ts";
-import type { Env } from "./environment.ts";
+import type { Env } from "../util/env.ts";
 
 export interface FetchRequest {
   /** Remote ref name (`refs/heads/main`). */

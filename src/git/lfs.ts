@@ -1,5 +1,6 @@
 import { runGit, type GitContext } from "./runner.ts";
-import { withConfigEntries, type Env } from "./environment.ts";
+import type { Env } from "../util/env.ts";
+import { withConfigEntries } from "./environment.ts";
 
 /**
  * Git LFS: objects live outside git, so a ref push without them leaves pointers the target

@@ -1,6 +1,6 @@
 import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, type GitContext } from "./runner.ts";
-import type { Env } from "./environment.ts";
+import type { Env } from "../util/env.ts";
 
 /** Ref name → object id, as a remote advertises it. */
 export type RefMap = Map<string, string>;

@@ -1,7 +1,7 @@
 import { classifyGitFailure } from "./errors.ts";
 import { namingRedirects } from "./redirect.ts";
 import { lines, runGit, wantsProgress, type GitContext } from "./runner.ts";
-import type { Env } from "./environment.ts";
+import type { Env } from "../util/env.ts";
 
 export interface RefUpdate {
   /** Local source ref or object (`refs/upstream/heads/main`); undefined deletes the target ref. */

@@ -2,7 +2,7 @@ import { execa } from "execa";
 import { GitError } from "../errors/git-error.ts";
 import { onAbruptExit } from "../util/exit-cleanup.ts";
 import { classifyGitFailure } from "./errors.ts";
-import type { Env } from "./environment.ts";
+import type { Env } from "../util/env.ts";
 
 /**
  * The one place that starts git. Every call is array-form (no shell), non-interactive,

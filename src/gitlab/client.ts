@@ -5,7 +5,7 @@
 import { Gitlab } from "@gitbeaker/rest";
 import type * as z from "zod";
 import { ToolError } from "../errors/tool-error.ts";
-import type { Redactor } from "../output/redact.ts";
+import type { Redactor } from "../util/redact.ts";
 import { gitLabError } from "./errors.ts";
 import type { ErrorContext } from "./errors.ts";
 import type { GitLabPort, ProjectRef, RemoteMirror, RemoteMirrorInput } from "./port.ts";

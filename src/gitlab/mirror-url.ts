@@ -2,7 +2,7 @@
  * Mirror URLs in their three forms: with credentials (what we send on create), scrubbed (what
  * GitLab shows and what we print), and the comparison key we match declared mirrors on.
  */
-import { scrubUrlCredentials } from "../output/redact.ts";
+import { scrubUrlCredentials } from "../util/redact.ts";
 
 /**
  * `https://user:token@host/path`. Both parts are percent-encoded: a token may contain `@`, `/`

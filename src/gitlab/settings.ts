@@ -3,10 +3,10 @@
  * variables. Pure: the environment comes in as an argument.
  */
 import type { GitLabSettings } from "../config/types.ts";
-import type { Env } from "../git/environment.ts";
+import type { Env } from "../util/env.ts";
 import { ToolError } from "../errors/tool-error.ts";
 import { looksLikeSecret } from "../config/env-var-name.ts";
-import { refuseShortSecret, type Redactor } from "../output/redact.ts";
+import { refuseShortSecret, type Redactor } from "../util/redact.ts";
 
 export const DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN";
 

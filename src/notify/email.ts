@@ -21,8 +21,8 @@
  *                             relay with a self-signed certificate); default true.
  */
 import nodemailer from "nodemailer";
-import type { Env } from "../git/environment.ts";
-import { MIN_SECRET_LENGTH } from "../output/redact.ts";
+import type { Env } from "../util/env.ts";
+import { MIN_SECRET_LENGTH } from "../util/redact.ts";
 import type { AuditNotification } from "./summary.ts";
 import type { SendResult } from "./webhook.ts";
 

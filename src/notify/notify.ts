@@ -1,6 +1,6 @@
 import type { AuditReport } from "../core/audit/types.ts";
-import type { Env } from "../git/environment.ts";
-import type { Redactor } from "../output/redact.ts";
+import type { Env } from "../util/env.ts";
+import type { Redactor } from "../util/redact.ts";
 import { sendEmail, smtpSettingsFromEnv } from "./email.ts";
 import { buildNotification } from "./summary.ts";
 import { sendWebhook, type WebhookOptions } from "./webhook.ts";

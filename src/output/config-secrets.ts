@@ -6,8 +6,8 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import type { Config, Endpoint } from "../config/types.ts";
-import type { Env } from "../git/environment.ts";
-import type { Redactor } from "./redact.ts";
+import type { Env } from "../util/env.ts";
+import type { Redactor } from "../util/redact.ts";
 
 /** Secrets ci-mirror reads from fixed variables, whatever the config says. */
 const FIXED_SECRET_VARIABLES = ["CI_JOB_TOKEN", "CI_MIRROR_SMTP_PASSWORD"] as const;

@@ -1,4 +1,4 @@
-import { stripXmlControls } from "./redact.ts";
+import { stripXmlControls } from "../util/redact.ts";
 
 /**
  * JUnit XML as GitLab's pipeline Tests tab reads it (artifacts:reports:junit): one suite, one

@@ -1,4 +1,4 @@
-import type { Redactor } from "./redact.ts";
+import type { Redactor } from "../util/redact.ts";
 
 /** Anything with `write(string)`: process streams in production, string buffers in tests. */
 export interface TextSink {

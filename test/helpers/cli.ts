@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.ts";
-import type { Env } from "../../src/git/environment.ts";
+import type { Env } from "../../src/util/env.ts";
 
 export interface CliRun {
   code: number;

@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { Argv } from "yargs";
 import type { AuditReport } from "../../core/audit/types.ts";
 import { ToolError, UsageError } from "../../errors/tool-error.ts";
-import type { Redactor } from "../../output/redact.ts";
+import type { Redactor } from "../../util/redact.ts";
 import { withConfigOption } from "../options.ts";
 import { variableNameFlag } from "../variable-flag.ts";
 import type { CommandWorld } from "../world.ts";

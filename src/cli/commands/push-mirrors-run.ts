@@ -18,7 +18,7 @@ import type { RemoteMirrorInput } from "../../gitlab/port.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { Printer } from "../../output/printer.ts";
 import { registerConfigSecrets } from "../../output/config-secrets.ts";
-import { refuseShortSecret, type Redactor } from "../../output/redact.ts";
+import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
 import { variableNameFlag } from "../variable-flag.ts";
 import type { CliWorld, CommandWorld } from "../world.ts";
 

@@ -4,10 +4,10 @@
  */
 import type { Config, PushMirrorDecl } from "../../config/types.ts";
 import { ToolError } from "../../errors/tool-error.ts";
-import type { Env } from "../../git/environment.ts";
+import type { Env } from "../../util/env.ts";
 import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
-import { refuseShortSecret, type Redactor } from "../../output/redact.ts";
+import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
 import { isChange, planPushMirrors } from "./plan.ts";
 import { mirrorRefusal } from "./refusal.ts";
 import type { FieldChange, PlanOptions, PushMirrorAction } from "./plan.ts";
