@@ -14,7 +14,7 @@ import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
 import { SOURCE_KEYS, TARGET_KEYS } from "./required-variables.ts";
-import { changes, planRefs, type Plan } from "./plan.ts";
+import { changes, planRefs, type Plan, type PlannedRef } from "./plan.ts";
 import { pushChanges } from "./push-changes.ts";
 import { storableRefs } from "./ref-names.ts";
 import { selectRefs, selectsEverything } from "./ref-selection.ts";
@@ -62,34 +62,11 @@ export async function syncMirror(
   // git started ahead of need; it must end before the credentials it uses are disposed of.
   const background: Promise<unknown>[] = [];
   try {
-    // No git process looks for a repository: remote verbs run in none, cache verbs name the
-    // cache (the cache dir sits inside the CI job's checkout, and is itself restored from the CI
-    // cache, so a repository found around it is not ours).
-    const base = hardenedGitEnv(world.env);
-    const source = await endpointAuth(mirror.source, base, world, SOURCE_KEYS);
-    auths.push(source);
-    const target = await endpointAuth(mirror.target, base, world, TARGET_KEYS);
-    auths.push(target);
-    const git: MirrorGit = {
-      cache: {
-        ...cacheRepoContext(join(settings.cacheDir, `${mirror.name}.git`), base, settings.networkTimeoutMs),
-        signal: world.signal,
-        observer: world.gitObserver,
-      },
-      remote: {
-        cwd: settings.cacheDir,
-        env: outsideAnyRepository(base),
-        networkTimeoutMs: settings.networkTimeoutMs,
-        signal: world.signal,
-        observer: world.gitObserver,
-      },
-      sourceEnv: source.env,
-      targetEnv: target.env,
-    };
+    const git = await mirrorGit(mirror, settings, world, auths);
     const recovery = cacheRecovery(git.cache, world.log);
-    const attempt = () => run(mirror, git, settings, world, report, timings, background, recovery, progress);
+    const shared: MirrorRun = { mirror, git, settings, world, report, background, recovery, progress };
     try {
-      await attempt();
+      await attemptMirror(shared);
     } catch (error) {
       if (!(await recovery.recover(error))) throw error;
       // Again from the listings, with a new cache: the failed attempt may have pushed some refs.
@@ -98,7 +75,7 @@ export async function syncMirror(
       report.status = "up-to-date";
       progress.plan = undefined;
       progress.landed.length = 0;
-      await attempt();
+      await attemptMirror(shared);
     } finally {
       if (recovery.warning !== undefined) report.warnings.unshift(recovery.warning);
     }
@@ -129,22 +106,134 @@ export async function syncMirror(
   return report;
 }
 
-async function run(
+/**
+ * The git contexts of one mirror, each endpoint's credentials added to `auths` as soon as they
+ * exist, so that the caller disposes of them however the sync ends.
+ */
+async function mirrorGit(
   mirror: MirrorConfig,
-  git: MirrorGit,
   settings: SyncSettings,
   world: SyncWorld,
-  report: MirrorReport,
-  timings: MirrorTimings,
-  background: Promise<unknown>[],
-  recovery: CacheRecovery,
-  progress: PlanProgress,
-): Promise<void> {
-  const urls = { source: mirror.source.url, target: mirror.target.url };
+  auths: EndpointAuth[],
+): Promise<MirrorGit> {
+  // No git process looks for a repository: remote verbs run in none, cache verbs name the
+  // cache (the cache dir sits inside the CI job's checkout, and is itself restored from the CI
+  // cache, so a repository found around it is not ours).
+  const base = hardenedGitEnv(world.env);
+  const source = await endpointAuth(mirror.source, base, world, SOURCE_KEYS);
+  auths.push(source);
+  const target = await endpointAuth(mirror.target, base, world, TARGET_KEYS);
+  auths.push(target);
+  return {
+    cache: {
+      ...cacheRepoContext(join(settings.cacheDir, `${mirror.name}.git`), base, settings.networkTimeoutMs),
+      signal: world.signal,
+      observer: world.gitObserver,
+    },
+    remote: {
+      cwd: settings.cacheDir,
+      env: outsideAnyRepository(base),
+      networkTimeoutMs: settings.networkTimeoutMs,
+      signal: world.signal,
+      observer: world.gitObserver,
+    },
+    sourceEnv: source.env,
+    targetEnv: target.env,
+  };
+}
+
+/** What every attempt at a mirror shares: a recovered cache means a second attempt. */
+interface MirrorRun {
+  mirror: MirrorConfig;
+  git: MirrorGit;
+  settings: SyncSettings;
+  world: SyncWorld;
+  report: MirrorReport;
+  /** git started ahead of need, awaited before the credentials go. */
+  background: Promise<unknown>[];
+  recovery: CacheRecovery;
+  progress: PlanProgress;
+}
+
+/** One attempt, and what it learns along the way. */
+interface Attempt extends MirrorRun {
+  urls: { source: string; target: string };
+  /** The upstream's default branch, asked for at most once, and only when it is needed. */
+  upstreamDefault: () => Promise<string | undefined>;
+}
+
+/** Both sides' branches and tags, as listed and as the ref rules select them. */
+interface Listing {
+  /** Everything the upstream listed, before any filter. */
+  upstreamAll: RefMap;
+  /** What the target listed; undefined when it does not exist and may be created. */
+  targetAll: RefMap | undefined;
+  upstream: RefMap;
+  target: RefMap;
+  /** No upstream ref was skipped for a name git cannot store. */
+  noneSkipped: boolean;
+}
+
+async function attemptMirror(shared: MirrorRun): Promise<void> {
+  const { mirror, settings, report } = shared;
+  const timings = report.timings;
+  let upstreamHead: Promise<string | undefined> | undefined;
+  const run: Attempt = {
+    ...shared,
+    urls: { source: mirror.source.url, target: mirror.target.url },
+    upstreamDefault: () => (upstreamHead ??= defaultBranchOf(shared.git, mirror.source.url, shared.world)),
+  };
+
   let mark = performance.now();
-  // The listing runs in a scratch context: the cache repo may not exist yet, and a no-op run
-  // should not have to create it.
-  const [upstreamAll, targetListed] = await Promise.all([
+  const listing = await listBothSides(run);
+  if (listing.upstreamAll.size === 0 && listing.target.size === 0) {
+    timings.listMs = elapsed(mark);
+    nothingToMirrorYet(run, listing);
+    return;
+  }
+  checkUpstreamAnswer(run, listing);
+  // Only now, with the upstream's answer checked: see createTarget.
+  const targetAll = listing.targetAll ?? (await createTarget(run));
+  timings.listMs = elapsed(mark);
+
+  if (alreadyInSync(listing.upstream, listing.target, mirror.prune)) {
+    report.refs = [...listing.upstream].map(([ref, sha]) => ({
+      ref,
+      outcome: "up-to-date",
+      from: sha,
+      to: sha,
+    }));
+    run.world.log(`up to date (${plural(listing.upstream.size, "ref")})`);
+    return;
+  }
+
+  // Into an empty target the upstream's default branch goes first; ask for it while fetching.
+  if (targetAll.size === 0 && !settings.dryRun) run.background.push(run.upstreamDefault());
+  mark = performance.now();
+  const upstream = await fillCache(run, listing);
+  timings.fetchMs = elapsed(mark);
+
+  const plan = await planMirror(run, upstream, listing.target);
+  const toChange = changes(plan);
+  checkGuards(toChange, mirror, listing.target.size, settings);
+
+  if (settings.dryRun) {
+    report.refs = plan.refs.map((ref) => plannedReport(ref, true));
+    report.status = "planned";
+    run.world.log(`dry run: ${plural(toChange.length, "change")} planned, nothing pushed`);
+    return;
+  }
+  await pushPlan(run, plan, toChange, targetAll);
+}
+
+/**
+ * Both sides listed at once, in a scratch context: the cache repo may not exist yet, and a no-op
+ * run should not have to create it. Refs whose names git cannot store are skipped with a
+ * warning, and never managed: an upstream one is not mirrored, a target one never deleted.
+ */
+async function listBothSides(run: Attempt): Promise<Listing> {
+  const { git, mirror, settings, world, urls } = run;
+  const [upstreamAll, targetAll] = await Promise.all([
     listWithRetry(git, { side: "upstream", url: urls.source }, git.sourceEnv, settings, world),
     listWithRetry(git, { side: "target", url: urls.target }, git.targetEnv, settings, world).catch(
       (error: unknown) => {
@@ -154,35 +243,38 @@ async function run(
       },
     ),
   ]);
-  // The upstream's default branch is asked for only when the target is empty or missing.
-  let upstreamHead: Promise<string | undefined> | undefined;
-  const upstreamDefault = () => (upstreamHead ??= defaultBranchOf(git, urls.source, world));
-  // Skipped refs are never managed: an upstream one is not mirrored, a target one never deleted.
   const upstreamStorable = storableRefs(upstreamAll, "upstream");
-  const targetStorable = storableRefs(targetListed ?? new Map<string, string>(), "target");
+  const targetStorable = storableRefs(targetAll ?? new Map<string, string>(), "target");
   for (const { warning } of [upstreamStorable, targetStorable]) {
     if (warning != null) {
-      report.warnings.push(warning);
+      run.report.warnings.push(warning);
       world.log(`warning: ${warning}`);
     }
   }
-  const upstreamListed = selectRefs(upstreamStorable.refs, mirror.refs);
-  const target = selectRefs(targetStorable.refs, mirror.refs);
-  if (upstreamAll.size === 0) {
-    // A new, still empty upstream: nothing is wrong, and nothing is created or pushed yet.
-    if (target.size === 0) {
-      timings.listMs = elapsed(mark);
-      report.status = "empty";
-      if (targetListed == null) {
-        world.log(
-          "the target project does not exist yet; it is created when the upstream has branches or tags",
-        );
-      }
-      return;
-    }
-    if (!settings.allowMassDelete) throw emptyUpstreamError(target.size);
+  return {
+    upstreamAll,
+    targetAll,
+    upstream: selectRefs(upstreamStorable.refs, mirror.refs),
+    target: selectRefs(targetStorable.refs, mirror.refs),
+    noneSkipped: upstreamStorable.refs.size === upstreamAll.size,
+  };
+}
+
+/** A new, still empty upstream and nothing on the target: nothing is wrong, nothing is created. */
+function nothingToMirrorYet(run: Attempt, listing: Listing): void {
+  run.report.status = "empty";
+  if (listing.targetAll == null) {
+    run.world.log(
+      "the target project does not exist yet; it is created when the upstream has branches or tags",
+    );
   }
-  if (upstreamAll.size > 0 && upstreamListed.size === 0) {
+}
+
+/** An upstream that lists nothing, or nothing the rules select, is not mirrored over a target. */
+function checkUpstreamAnswer(run: Attempt, listing: Listing): void {
+  const { upstreamAll, upstream, target } = listing;
+  if (upstreamAll.size === 0 && !run.settings.allowMassDelete) throw emptyUpstreamError(target.size);
+  if (upstreamAll.size > 0 && upstream.size === 0) {
     throw new ToolError(
       "EREFSEMPTY",
       `the ref rules select none of the upstream's ${plural(upstreamAll.size, "branch or tag", "branches and tags")}`,
@@ -192,25 +284,11 @@ async function run(
       },
     );
   }
+}
 
-  // Only now, with the upstream's answer checked: see createTarget.
-  const targetAll = targetListed ?? (await createTarget(mirror, settings, world, report, upstreamDefault));
-  timings.listMs = elapsed(mark);
-
-  if (alreadyInSync(upstreamListed, target, mirror.prune)) {
-    report.refs = [...upstreamListed].map(([ref, sha]) => ({
-      ref,
-      outcome: "up-to-date",
-      from: sha,
-      to: sha,
-    }));
-    world.log(`up to date (${plural(upstreamListed.size, "ref")})`);
-    return;
-  }
-
-  // Into an empty target the upstream's default branch goes first; ask for it while fetching.
-  if (targetAll.size === 0 && !settings.dryRun) background.push(upstreamDefault());
-  mark = performance.now();
+/** The cache, made safe and given what the upstream has and it lacks; returns the upstream's refs. */
+async function fillCache(run: Attempt, listing: Listing): Promise<RefMap> {
+  const { git, mirror, report, world } = run;
   // Made safe before git reads anything in it, the look for damage included.
   const opened = await openCacheRepo(git.cache);
   if (opened.removed.length > 0) {
@@ -218,19 +296,22 @@ async function run(
     world.log(warning);
     report.warnings.push(warning);
   }
-  await recovery.open();
-  const upstream = await updateCache(
+  await run.recovery.open();
+  return updateCache(
     git,
-    urls,
-    upstreamListed,
-    target,
+    run.urls,
+    listing.upstream,
+    listing.target,
     // A clone or a glob fetch would bring the skipped refs along, and fail on them.
-    selectsEverything(mirror.refs) && upstreamStorable.refs.size === upstreamAll.size,
-    settings,
+    selectsEverything(mirror.refs) && listing.noneSkipped,
+    run.settings,
     world,
   );
-  timings.fetchMs = elapsed(mark);
+}
 
+/** Every ref's fate under the mirror's policy; under `divergence: fail`, any diverged ref ends it. */
+async function planMirror(run: Attempt, upstream: RefMap, target: RefMap): Promise<Plan> {
+  const { git, mirror } = run;
   const plan = planRefs({
     upstream,
     target,
@@ -241,7 +322,7 @@ async function run(
       ? await refsContainedInUpstream(git.cache, upstream, target)
       : new Set(),
   });
-  progress.plan = plan;
+  run.progress.plan = plan;
   if (mirror.divergence === "fail" && plan.diverged.length > 0) {
     throw new ToolError(
       "EDIVERGED",
@@ -251,17 +332,14 @@ async function run(
       },
     );
   }
-  const toChange = changes(plan);
-  checkGuards(toChange, mirror, target.size, settings);
+  return plan;
+}
 
-  if (settings.dryRun) {
-    report.refs = plan.refs.map((ref) => plannedReport(ref, true));
-    report.status = "planned";
-    world.log(`dry run: ${plural(toChange.length, "change")} planned, nothing pushed`);
-    return;
-  }
-
-  mark = performance.now();
+/** LFS objects, then the refs; the report says what each ref became and what was kept back. */
+async function pushPlan(run: Attempt, plan: Plan, toChange: PlannedRef[], targetAll: RefMap): Promise<void> {
+  const { git, mirror, report, world, urls } = run;
+  const timings = report.timings;
+  let mark = performance.now();
   const lfs = await mirrorLfs(git, mirror, urls, toChange, world);
   report.warnings.push(...lfs.warnings);
   timings.lfsMs = elapsed(mark);
@@ -270,12 +348,12 @@ async function run(
   // Into an empty target the default branch leads the first push, and afterwards the target's
   // own choice of default branch is checked; elsewhere the order of refs does not matter.
   const intoEmpty = targetAll.size === 0 && toChange.length > 0;
-  const defaultBranch = intoEmpty ? await upstreamDefault() : undefined;
+  const defaultBranch = intoEmpty ? await run.upstreamDefault() : undefined;
   // What each push confirmed is kept as it comes: a cancelled run reports what had landed, and
   // a failed one what had landed and what had not.
-  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, settings, world, (done) => {
+  const pushed = await pushChanges(git, urls.target, toChange, defaultBranch, run.settings, world, (done) => {
     report.refs.push(...done);
-    progress.landed.push(...done);
+    run.progress.landed.push(...done);
   });
   timings.pushMs = elapsed(mark);
   if (defaultBranch != null) {
@@ -328,13 +406,8 @@ function notPushedReason(code: string): string {
  * answered with refs the rules select: a typo in the source or the rules, or an upstream with
  * nothing in it yet, must not leave empty projects behind.
  */
-async function createTarget(
-  mirror: MirrorConfig,
-  settings: SyncSettings,
-  world: SyncWorld,
-  report: MirrorReport,
-  upstreamDefault: () => Promise<string | undefined>,
-): Promise<RefMap> {
+async function createTarget(run: Attempt): Promise<RefMap> {
+  const { mirror, settings, world, report } = run;
   if (world.createTarget == null) {
     throw new ToolError("ECREATETARGET", "create_target is set but no GitLab client was configured", {
       fix: "This is a bug in ci-mirror; please report it.",
@@ -344,7 +417,7 @@ async function createTarget(
     report.warnings.push("the target project does not exist; a real run creates it (create_target)");
     return new Map();
   }
-  report.createdTarget = await world.createTarget(mirror, await upstreamDefault());
+  report.createdTarget = await world.createTarget(mirror, await run.upstreamDefault());
   world.log(`created the target project ${report.createdTarget}`);
   return new Map();
 }
