@@ -13,7 +13,7 @@ const FAST = [
   "test/config-ref-pattern.test.ts",
   "test/config-repo-url.test.ts",
   "test/git-errors.test.ts",
-  "test/plan.test.ts",
+  "test/ref-plan.test.ts",
   "test/progress.test.ts",
   "test/push-porcelain.test.ts",
   "test/redact.test.ts",

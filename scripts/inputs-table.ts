@@ -1,7 +1,7 @@
 // `npm run docs:inputs`: give the templates' `image` inputs the released image (DEFAULT_IMAGE, the
 // one place that names it), then rewrite the input tables in README.md from templates/*.yml.
 import { readFile, writeFile } from "node:fs/promises";
-import { DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
+import { DEFAULT_IMAGE } from "../src/child-pipeline/pipeline.ts";
 import { COMPONENTS, templateUrl, withDefaultImage, withInputTables } from "./inputs-table-lib.ts";
 
 for (const component of COMPONENTS) {

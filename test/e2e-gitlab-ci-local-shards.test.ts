@@ -10,7 +10,7 @@ import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { assignShards } from "../src/plan/shards.ts";
+import { assignShards } from "../src/child-pipeline/shards.ts";
 import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import { buildRepo, listRefs } from "./helpers/fixtures.ts";

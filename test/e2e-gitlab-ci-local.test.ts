@@ -18,7 +18,7 @@ import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import { CLI_CHECK, DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
+import { CLI_CHECK, DEFAULT_IMAGE } from "../src/child-pipeline/pipeline.ts";
 import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
 import type { TempDir } from "./helpers/fixtures.ts";
 import {

@@ -5,12 +5,16 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../src/config/types.ts";
 import { UsageError } from "../src/errors/tool-error.ts";
-import { planPipeline, type ChildPipeline, type PlanOptions } from "../src/plan/pipeline.ts";
-import { childPipelineYaml } from "../src/plan/serialise.ts";
+import {
+  planPipeline,
+  type ChildPipeline,
+  type ChildPipelineOptions,
+} from "../src/child-pipeline/pipeline.ts";
+import { childPipelineYaml } from "../src/child-pipeline/serialise.ts";
 import { runCli } from "./helpers/cli.ts";
 import { schemaErrors, yamlDocuments } from "./helpers/gitlab-ci-schema.ts";
 
-const options: PlanOptions = {
+const options: ChildPipelineOptions = {
   configFile: "mirrors.yml",
   image: "registry.example.com/ci-mirror:1",
   jobPrefix: "mirror",

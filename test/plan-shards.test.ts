@@ -14,15 +14,15 @@ import {
   DEFAULT_MAX_JOBS,
   planPipeline,
   type ChildPipeline,
-  type PlanOptions,
+  type ChildPipelineOptions,
   type SyncJob,
-} from "../src/plan/pipeline.ts";
-import { childPipelineYaml } from "../src/plan/serialise.ts";
-import { assignShards, shardOf } from "../src/plan/shards.ts";
+} from "../src/child-pipeline/pipeline.ts";
+import { childPipelineYaml } from "../src/child-pipeline/serialise.ts";
+import { assignShards, shardOf } from "../src/child-pipeline/shards.ts";
 import { runCli } from "./helpers/cli.ts";
 import { schemaErrors, yamlDocuments } from "./helpers/gitlab-ci-schema.ts";
 
-const options: PlanOptions = {
+const options: ChildPipelineOptions = {
   configFile: "mirrors.yml",
   image: "registry.example.com/ci-mirror:1",
   jobPrefix: "mirror",

@@ -6,7 +6,7 @@ import { loadConfig } from "../src/config/index.ts";
 import type { PushMirrorDecl } from "../src/config/types.ts";
 import { applyPushMirrors } from "../src/core/push-mirrors/apply.ts";
 import { formatApply } from "../src/core/push-mirrors/format.ts";
-import { planPushMirrors } from "../src/core/push-mirrors/plan.ts";
+import { planPushMirrors } from "../src/core/push-mirrors/push-mirror-plan.ts";
 import { createGitLabClient } from "../src/gitlab/client.ts";
 import type { RemoteMirror } from "../src/gitlab/port.ts";
 import { Redactor } from "../src/util/redact.ts";

@@ -1,6 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE } from "../src/plan/pipeline.ts";
+import { DEFAULT_IMAGE } from "../src/child-pipeline/pipeline.ts";
 import {
   COMPONENTS,
   readInputs,

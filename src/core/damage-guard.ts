@@ -1,6 +1,6 @@
 import type { RefLimit } from "../config/types.ts";
 import { ToolError } from "../errors/tool-error.ts";
-import type { PlannedRef } from "./plan.ts";
+import type { PlannedRef } from "./ref-plan.ts";
 import { plural } from "../util/plural.ts";
 
 /**

@@ -3,7 +3,7 @@ import { GitError } from "../errors/git-error.ts";
 import { ToolError } from "../errors/tool-error.ts";
 import { UPSTREAM_NS } from "../git/cache-repo.ts";
 import { lfsFetch, lfsInstalled, lfsPush, usesLfs } from "../git/lfs.ts";
-import type { PlannedRef } from "./plan.ts";
+import type { PlannedRef } from "./ref-plan.ts";
 import type { MirrorGit, SyncWorld } from "./sync-context.ts";
 
 /**

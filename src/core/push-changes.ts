@@ -1,7 +1,7 @@
 import { UPSTREAM_NS } from "../git/cache-repo.ts";
 import { listRemoteRefs } from "../git/ls-remote.ts";
 import { pushNamespace, pushRefs, type PushResult, type RefUpdate } from "../git/push.ts";
-import type { PlannedRef } from "./plan.ts";
+import type { PlannedRef } from "./ref-plan.ts";
 import type { RefReport } from "./result.ts";
 import type { MirrorGit, SyncSettings, SyncWorld } from "./sync-context.ts";
 import { retryGitStep } from "./retry-git.ts";

@@ -1,4 +1,4 @@
-import type { Plan, PlannedRef } from "./plan.ts";
+import type { Plan, PlannedRef } from "./ref-plan.ts";
 import type { RefReport } from "./result.ts";
 
 /** How each planned ref is reported: what would happen (dry run), or what a plan kept as is. */

@@ -10,7 +10,7 @@ import type { Printer } from "../output/printer.ts";
 import { LIVE_INTERVAL_MS, LOG_INTERVAL_MS, throttledMeters } from "../output/progress.ts";
 import type { GitObserver } from "../git/runner.ts";
 import type { Redactor } from "../util/redact.ts";
-import { details, headline, needsAttention } from "../output/summary.ts";
+import { details, headline, needsAttention } from "../output/sync-summary.ts";
 import { acquireCacheLock } from "../util/cache-lock.ts";
 import { CANCEL_EXIT_CODES, stopSignalOf, type CancelExitCode } from "../util/cancel.ts";
 import { targetCreator } from "./create-target.ts";

@@ -14,7 +14,7 @@ import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
 import { fastForwardRefs, refsContainedInUpstream } from "./history.ts";
 import { mirrorLfs } from "./lfs-step.ts";
 import { SOURCE_KEYS, TARGET_KEYS } from "./required-variables.ts";
-import { changes, planRefs, type Plan, type PlannedRef } from "./plan.ts";
+import { changes, planRefs, type Plan, type PlannedRef } from "./ref-plan.ts";
 import { pushChanges } from "./push-changes.ts";
 import { storableRefs } from "./ref-names.ts";
 import { selectRefs, selectsEverything } from "./ref-selection.ts";

@@ -23,7 +23,7 @@
 import nodemailer from "nodemailer";
 import type { Env } from "../util/env.ts";
 import { MIN_SECRET_LENGTH } from "../util/redact.ts";
-import type { AuditNotification } from "./summary.ts";
+import type { AuditNotification } from "./audit-notification.ts";
 import type { SendResult } from "./webhook.ts";
 
 export type SmtpTls = "starttls" | "implicit" | "none";

@@ -2,7 +2,7 @@ import type { AuditReport } from "../core/audit/types.ts";
 import type { Env } from "../util/env.ts";
 import type { Redactor } from "../util/redact.ts";
 import { sendEmail, smtpSettingsFromEnv } from "./email.ts";
-import { buildNotification } from "./summary.ts";
+import { buildNotification } from "./audit-notification.ts";
 import { sendWebhook, type WebhookOptions } from "./webhook.ts";
 
 export interface NotifyRequest {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuditNotification } from "./summary.ts";
+import type { AuditNotification } from "./audit-notification.ts";
 
 export interface WebhookOptions {
   timeoutMs?: number;

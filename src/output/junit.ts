@@ -1,6 +1,6 @@
 import type { RunReport } from "../core/result.ts";
 import { junitDocument } from "./junit-xml.ts";
-import { details } from "./summary.ts";
+import { details } from "./sync-summary.ts";
 
 /**
  * The sync's JUnit report: one test case per mirror, so a failed mirror shows by name. A

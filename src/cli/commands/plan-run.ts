@@ -6,8 +6,8 @@ import { ToolError } from "../../errors/tool-error.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../../git/environment.ts";
 import { lfsInstalled } from "../../git/lfs.ts";
 import { gitVersion } from "../../git/version.ts";
-import { planPipeline } from "../../plan/pipeline.ts";
-import { childPipelineYaml } from "../../plan/serialise.ts";
+import { planPipeline } from "../../child-pipeline/pipeline.ts";
+import { childPipelineYaml } from "../../child-pipeline/serialise.ts";
 import type { CliWorld } from "../world.ts";
 import type { PlanArgs } from "./plan.ts";
 

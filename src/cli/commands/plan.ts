@@ -1,5 +1,5 @@
 import type { Argv } from "yargs";
-import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS } from "../../plan/pipeline.ts";
+import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS } from "../../child-pipeline/pipeline.ts";
 import { withConfigOption } from "../options.ts";
 
 export function planBuilder<T>(yargs: Argv<T>) {

@@ -8,11 +8,11 @@ import type { Env } from "../../util/env.ts";
 import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
 import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
-import { isChange, planPushMirrors } from "./plan.ts";
+import { isChange, planPushMirrors } from "./push-mirror-plan.ts";
 import { mirrorRefusal } from "./refusal.ts";
-import type { FieldChange, PlanOptions, PushMirrorAction } from "./plan.ts";
+import type { FieldChange, PushMirrorPlanOptions, PushMirrorAction } from "./push-mirror-plan.ts";
 
-export interface ApplyOptions extends PlanOptions {
+export interface ApplyOptions extends PushMirrorPlanOptions {
   dryRun?: boolean;
 }
 

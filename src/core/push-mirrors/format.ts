@@ -2,7 +2,7 @@
 import { scrubMirrorUrl } from "../../gitlab/mirror-url.ts";
 import type { RemoteMirror } from "../../gitlab/port.ts";
 import type { ApplyResult, ApplyOutcome } from "./apply.ts";
-import type { PushMirrorAction } from "./plan.ts";
+import type { PushMirrorAction } from "./push-mirror-plan.ts";
 
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

@@ -43,7 +43,7 @@ export const DEFAULT_IMAGE = "registry.gitlab.com/ci-mirror/ci-mirror:0.1.0";
 const MIRROR_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
 const JOB_PREFIX = /^[a-z0-9][a-z0-9._-]*$/i;
 
-export interface PlanOptions {
+export interface ChildPipelineOptions {
   /** Config path as the child jobs see it: relative to the project directory. */
   configFile: string;
   /** Subset of mirror names; undefined or empty means every mirror. */
@@ -101,7 +101,10 @@ export interface ChildPipeline {
  * writes YAML. Throws a UsageError (exit 2) for anything GitLab would refuse later, when it is
  * harder to read.
  */
-export function planPipeline(config: Pick<Config, "file" | "mirrors">, options: PlanOptions): ChildPipeline {
+export function planPipeline(
+  config: Pick<Config, "file" | "mirrors">,
+  options: ChildPipelineOptions,
+): ChildPipeline {
   checkOptions(options);
   const all = config.mirrors.map((mirror) => mirror.name);
   const names = selectMirrors(all, options.only);
@@ -137,7 +140,7 @@ export function planPipeline(config: Pick<Config, "file" | "mirrors">, options: 
   return { stages: [CHILD_STAGE], jobs, mirrors: names, layout: "per-mirror", jobCount: names.length };
 }
 
-function checkOptions(options: PlanOptions): void {
+function checkOptions(options: ChildPipelineOptions): void {
   if (!JOB_PREFIX.test(options.jobPrefix))
     throw new UsageError(
       `job prefix "${options.jobPrefix}" must start with a letter or digit and hold only letters, digits, ".", "_" and "-"`,
@@ -199,7 +202,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-function syncJob(names: string[], options: PlanOptions): SyncJob {
+function syncJob(names: string[], options: ChildPipelineOptions): SyncJob {
   const command = [
     "ci-mirror sync",
     '--mirror "$MIRROR"',
@@ -230,7 +233,7 @@ function syncJob(names: string[], options: PlanOptions): SyncJob {
  * jobs it replaces. Cache key and resource group are the shard's, under the job prefix: another
  * include of the component (another config) has shards of its own.
  */
-function shardJob(shard: number, names: string[], options: PlanOptions): SyncJob {
+function shardJob(shard: number, names: string[], options: ChildPipelineOptions): SyncJob {
   const list = names.join(",");
   if (list.length > SHARD_ARGUMENT_LIMIT)
     throw new UsageError(
@@ -264,7 +267,7 @@ function cacheOf(key: string): NonNullable<SyncJob["cache"]> {
 }
 
 function jobSettings(
-  options: PlanOptions,
+  options: ChildPipelineOptions,
 ): Pick<SyncJob, "interruptible" | "timeout" | "retry" | "artifacts"> {
   return {
     interruptible: true,
@@ -279,7 +282,7 @@ function jobSettings(
   };
 }
 
-function noOpJob(configFile: string, options: PlanOptions): SyncJob {
+function noOpJob(configFile: string, options: ChildPipelineOptions): SyncJob {
   return {
     stage: CHILD_STAGE,
     image: options.image,
@@ -296,7 +299,7 @@ function noOpJob(configFile: string, options: PlanOptions): SyncJob {
 export const CLI_CHECK =
   'command -v ci-mirror >/dev/null || { echo "error ENOCIMIRROR: ci-mirror is not installed in this job\'s image; the plan job ran it in the same image input and before_script" >&2; exit 127; }';
 
-function beforeScript(options: PlanOptions): Pick<SyncJob, "before_script"> {
+function beforeScript(options: ChildPipelineOptions): Pick<SyncJob, "before_script"> {
   const line = options.beforeScript?.trim() ?? "";
   return { before_script: line === "" ? [CLI_CHECK] : [line, CLI_CHECK] };
 }

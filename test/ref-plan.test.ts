@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changes, planRefs, type PlanInput } from "../src/core/plan.ts";
+import { changes, planRefs, type PlanInput } from "../src/core/ref-plan.ts";
 import { checkGuards, refLimitCount, type GuardLimits } from "../src/core/damage-guard.ts";
 import { ToolError } from "../src/errors/tool-error.ts";
 import { unpushedReports } from "../src/core/ref-reports.ts";

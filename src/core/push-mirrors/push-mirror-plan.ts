@@ -43,7 +43,7 @@ export type PushMirrorAction =
   | { kind: "unchanged"; project: string; declared: PushMirrorDecl; existing: RemoteMirror }
   | { kind: "undeclared"; project: string; existing: RemoteMirror };
 
-export interface PlanOptions {
+export interface PushMirrorPlanOptions {
   /** Delete mirrors GitLab has that the config does not declare. */
   prune?: boolean;
   /** Recreate every declared mirror that carries credentials, so it gets the current token. */
@@ -63,7 +63,7 @@ export function planPushMirrors(
   project: string,
   declared: readonly PushMirrorDecl[],
   existing: readonly RemoteMirror[],
-  options: PlanOptions = {},
+  options: PushMirrorPlanOptions = {},
 ): PushMirrorAction[] {
   const actions: PushMirrorAction[] = [];
   const unmatchedExisting = new Set(existing);
