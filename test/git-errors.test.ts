@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { classifyGitFailure, diskFullError, gitWords, onSide } from "../src/git/errors.ts";
+import { classifyGitFailure, gitWords, onSide } from "../src/git/errors.ts";
+import { diskFullError } from "../src/util/disk-full.ts";
 
 describe("classifyGitFailure", () => {
   it.each([

@@ -4,7 +4,7 @@ import { envVarNameProblem } from "./env-var-name.ts";
 import { groupPathProblem, projectRefProblem } from "./gitlab-path.ts";
 import { mirrorNameProblem } from "./mirror-name.ts";
 import { patternProblem } from "./ref-pattern.ts";
-import { re2SyntaxError } from "./re2-syntax.ts";
+import { re2SyntaxError } from "../util/re2-syntax.ts";
 import { gitlabUrlProblem, pushMirrorUrlProblem, sourceUrlProblem, targetUrlProblem } from "./url-checks.ts";
 
 /**

@@ -4,7 +4,7 @@ import type { MirrorConfig } from "../config/types.ts";
 import { cacheRepoContext, collectGarbage, openCacheRepo } from "../git/cache-repo.ts";
 import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../git/environment.ts";
-import { diskFullError } from "../git/errors.ts";
+import { diskFullError } from "../util/disk-full.ts";
 import type { RefMap } from "../git/ls-remote.ts";
 import { GitError } from "../errors/git-error.ts";
 import { ToolError, isToolError } from "../errors/tool-error.ts";

@@ -6,7 +6,7 @@ import { ToolError } from "../errors/tool-error.ts";
 import { refuseShortSecret, type Redactor } from "../util/redact.ts";
 import type { Env } from "../util/env.ts";
 import { withConfigEntries } from "./environment.ts";
-import { diskFullError } from "./errors.ts";
+import { diskFullError } from "../util/disk-full.ts";
 import { shellQuote } from "../util/shell-quote.ts";
 
 /**

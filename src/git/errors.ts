@@ -1,6 +1,4 @@
-import { dirname, relative, isAbsolute } from "node:path";
 import { GitError } from "../errors/git-error.ts";
-import { ToolError } from "../errors/tool-error.ts";
 
 /**
  * Translate a failed git process into a GitError whose kind decides retry and whose message
@@ -121,43 +119,6 @@ function ownLines(stderr: string): string[] {
     .split(/\r?\n|\r/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0 && !/^remote[:\s]|remote (error|rejected|unpack failed)/i.test(line));
-}
-
-/** The directories ci-mirror writes to, as far as the caller knows them. */
-export interface WritePlaces {
-  cacheDir?: string | undefined;
-  tempDir?: string | undefined;
-}
-
-/**
- * A write of ci-mirror's own (Node, not git) that found the disk full (`ENOSPC`) or the quota used
- * up (`EDQUOT`), as an error that says which directory to free: the cache dir, the temp dir, or
- * the one the file is in. `file` names what was written when the error does not (a failed
- * `write`, unlike a failed `open`, carries no path). Undefined for any other error.
- */
-export function diskFullError(error: unknown, places: WritePlaces, file?: string): ToolError | undefined {
-  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
-  if (code !== "ENOSPC" && code !== "EDQUOT") return undefined;
-  const written = typeof path === "string" ? path : file;
-  const { cacheDir, tempDir } = places;
-  const where =
-    written === undefined
-      ? "the cache dir or the temp dir"
-      : cacheDir !== undefined && within(written, cacheDir)
-        ? `the cache dir (${cacheDir})`
-        : tempDir !== undefined && within(written, tempDir)
-          ? `the temp dir (${tempDir}; TMPDIR moves it)`
-          : dirname(written);
-  const what = code === "ENOSPC" ? "no space left on device" : "disk quota exceeded";
-  return new ToolError("EDISKFULL", `could not write ${written ?? "a file"}: ${what}`, {
-    fix: `The disk that holds ${where} is full. Free space there and run again.`,
-    cause: error,
-  });
-}
-
-function within(file: string, dir: string): boolean {
-  const path = relative(dir, file);
-  return path === "" || (!path.startsWith("..") && !isAbsolute(path));
 }
 
 export type RemoteSide = "upstream" | "target";

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, readlink, rename, rm, stat, utimes } from 
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ToolError } from "../errors/tool-error.ts";
-import { diskFullError } from "../git/errors.ts";
+import { diskFullError } from "./disk-full.ts";
 import { onAbruptExit } from "./exit-cleanup.ts";
 
 /**

@@ -4,7 +4,7 @@
  * (forced unless keep_divergent_refs) and delete (only merged, only without keep_divergent_refs)
  * the matching refs, the default branch in the first batch, ten refspecs per `git push`.
  */
-import { re2ToRegExp } from "../../config/re2-syntax.ts";
+import { re2ToRegExp } from "../../util/re2-syntax.ts";
 import { runGit } from "./git-run.ts";
 
 export interface MirrorPushOptions {

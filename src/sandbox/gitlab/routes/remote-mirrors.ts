@@ -21,7 +21,7 @@ import type { Route, RouteContext } from "../route.ts";
 import { newRemoteMirror } from "../new-mirror.ts";
 import { generateMirrorKey } from "../ssh-key.ts";
 import { canAdmin, fullPathOf, mirrorOf } from "../store.ts";
-import { re2SyntaxError } from "../../../config/re2-syntax.ts";
+import { re2SyntaxError } from "../../../util/re2-syntax.ts";
 import { knownHostsLines } from "../host-keys.ts";
 import { splitCredentials } from "../url-scrub.ts";
 import { mirrorUrlError } from "../url-validate.ts";
