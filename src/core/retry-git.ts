@@ -23,16 +23,14 @@ export async function retryGitStep<T>(
 ): Promise<T> {
   const where = remote != null ? `${remote.side}: ` : "";
   try {
-    return await withRetry(
-      settings.retry,
-      (error) => error instanceof GitError && error.retryable,
-      action,
-      (error, attempt, delay) =>
+    return await withRetry(settings.retry, action, {
+      retryable: (error) => error instanceof GitError && error.retryable,
+      onRetry: (error, attempt, delay) =>
         world.log(
           `${step} failed (${where}${errorText(error)}); retry ${attempt} in ${Math.round(delay / 1000)}s`,
         ),
-      world.signal,
-    );
+      signal: world.signal,
+    });
   } catch (error) {
     if (remote != null && error instanceof GitError) throw onSide(error, remote.side, remote.url);
     throw error;

@@ -18,8 +18,8 @@ import {
   tokenSchema,
 } from "./schema.ts";
 import { allPages } from "./pages.ts";
-import { createRequesterFn, REAL_CLOCK } from "./transport.ts";
-import type { RetryPolicy, TransportClock } from "./transport.ts";
+import { REAL_CLOCK, type RetryClock, type RetryPolicy } from "../util/retry.ts";
+import { createRequesterFn } from "./transport.ts";
 
 export interface GitLabClientSettings {
   url: string;
@@ -31,7 +31,7 @@ export interface GitLabClientSettings {
   /** Most pages one listing may take (100 rows each); default 1,000. */
   maxPages?: number | undefined;
   /** How retries wait and what `Retry-After` dates count from; default real time. */
-  clock?: TransportClock | undefined;
+  clock?: RetryClock | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -48,24 +48,62 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
   settings.redactor?.add(settings.token);
   settings.redactor?.add(settings.jobToken);
   let requests = 0;
+  const api = gitbeaker(settings, () => {
+    requests += 1;
+  });
+  const host = hostOf(settings.url);
+  const shared = { api, call: translatingErrors(api, settings, host), listAll: lister(api, settings, host) };
+  return {
+    get requestCount() {
+      return requests;
+    },
+    ...projectCalls(shared),
+    ...remoteMirrorCalls(shared, settings.token != null),
+    tokenSelf: () => shared.call({}, async () => parse(tokenSchema, await api.PersonalAccessTokens.show())),
+  };
+}
+
+/** gitbeaker's client, sending through transport.ts. */
+function gitbeaker(settings: GitLabClientSettings, onRequest: () => void): Gitlab {
   const requesterFn = createRequesterFn({
     timeoutMs: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: settings.retry ?? DEFAULT_RETRY,
-    onRequest: () => {
-      requests += 1;
-    },
+    onRequest,
     clock: settings.clock ?? REAL_CLOCK,
   });
   // queryTimeout: null because gitbeaker would start one timer per call, running across our
   // retries and Retry-After waits; transport.ts times each HTTP request instead.
   const common = { host: settings.url, requesterFn, queryTimeout: null };
-  const api =
-    settings.token != null
-      ? new Gitlab({ ...common, token: settings.token })
-      : new Gitlab({ ...common, jobToken: settings.jobToken ?? "" });
-  const host = hostOf(settings.url);
+  return settings.token != null
+    ? new Gitlab({ ...common, token: settings.token })
+    : new Gitlab({ ...common, jobToken: settings.jobToken ?? "" });
+}
 
-  async function call<T>(context: Omit<ErrorContext, "host">, run: () => Promise<T>): Promise<T> {
+/** Runs one API call and turns its failure into a ToolError that names the host and the object. */
+type Call = <T>(context: Omit<ErrorContext, "host">, run: () => Promise<T>) => Promise<T>;
+
+/** Every row of a paginated listing. */
+type ListAll = (path: string, query: Record<string, unknown>, what: string) => Promise<unknown[]>;
+
+/** What the calls of the port share. */
+interface Requests {
+  api: Gitlab;
+  call: Call;
+  listAll: ListAll;
+}
+
+function translatingErrors(api: Gitlab, settings: GitLabClientSettings, host: string): Call {
+  async function tokenIsValid(): Promise<boolean> {
+    if (settings.token == null) return false;
+    try {
+      await api.PersonalAccessTokens.show();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return async <T>(context: Omit<ErrorContext, "host">, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (error) {
@@ -79,37 +117,16 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
       if (settings.redactor != null) translated.message = settings.redactor.redact(translated.message);
       throw translated;
     }
-  }
+  };
+}
 
-  async function tokenIsValid(): Promise<boolean> {
-    if (settings.token == null) return false;
-    try {
-      await api.PersonalAccessTokens.show();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  function mirrorRoute(project: ProjectRef, mirrorId?: number): Omit<ErrorContext, "host"> {
-    if (settings.token == null) {
-      throw new ToolError("EGITLABTOKEN", "CI_JOB_TOKEN cannot manage push mirrors", {
-        fix: "GitLab does not accept job tokens on remote-mirror routes: set GITLAB_TOKEN (or the variable named by gitlab.token) to a Maintainer's api-scoped token.",
-        exitCode: 2,
-      });
-    }
-    return { project: String(project), mirrorId, mirrorRoute: true };
-  }
-
-  const projectPath = (project: ProjectRef): string => `projects/${encodeURIComponent(String(project))}`;
-  const mirrorsPath = (project: ProjectRef): string => `${projectPath(project)}/remote_mirrors`;
-
-  /**
-   * Every row of an offset-paginated listing. pages.ts bounds it: page 1 gives the count and the
-   * rest are asked for at once; past GitLab's 10,000-row count, pages are followed one by one.
-   */
-  async function listAll(path: string, query: Record<string, unknown>, what: string): Promise<unknown[]> {
-    return allPages(
+/**
+ * Every row of an offset-paginated listing. pages.ts bounds it: page 1 gives the count and the
+ * rest are asked for at once; past GitLab's 10,000-row count, pages are followed one by one.
+ */
+function lister(api: Gitlab, settings: GitLabClientSettings, host: string): ListAll {
+  return async (path, query, what) =>
+    allPages(
       async (page) => {
         const response = await api.requester.get(path, {
           searchParams: { ...query, perPage: PER_PAGE, page },
@@ -124,12 +141,18 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
         host,
       },
     );
-  }
+}
 
-  const port: GitLabPort = {
-    get requestCount() {
-      return requests;
-    },
+const projectPath = (project: ProjectRef): string => `projects/${encodeURIComponent(String(project))}`;
+const mirrorsPath = (project: ProjectRef): string => `${projectPath(project)}/remote_mirrors`;
+
+type ProjectCalls = Pick<
+  GitLabPort,
+  "getProject" | "findProject" | "createProject" | "getGroup" | "listGroupProjects" | "listProtectedBranches"
+>;
+
+function projectCalls({ api, call, listAll }: Requests): ProjectCalls {
+  const calls: ProjectCalls = {
     async getProject(project) {
       return call({ project: String(project) }, async () =>
         parse(projectSchema, await api.Projects.show(project)),
@@ -137,14 +160,14 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
     },
     async findProject(project) {
       try {
-        return await port.getProject(project);
+        return await calls.getProject(project);
       } catch (error) {
         if (error instanceof ToolError && error.code === "EGITLABNOTFOUND") return undefined;
         throw error;
       }
     },
     async createProject(input) {
-      const group = await port.getGroup(input.namespacePath);
+      const group = await calls.getGroup(input.namespacePath);
       return call({ project: `${input.namespacePath}/${input.path}` }, async () =>
         parse(
           projectSchema,
@@ -187,6 +210,34 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
         ),
       );
     },
+  };
+  return calls;
+}
+
+type RemoteMirrorCalls = Pick<
+  GitLabPort,
+  | "listRemoteMirrors"
+  | "getRemoteMirror"
+  | "createRemoteMirror"
+  | "updateRemoteMirror"
+  | "deleteRemoteMirror"
+  | "syncRemoteMirror"
+  | "getRemoteMirrorPublicKey"
+>;
+
+/** The remote-mirror routes, which GitLab opens to a Maintainer's own token only. */
+function remoteMirrorCalls({ api, call, listAll }: Requests, hasToken: boolean): RemoteMirrorCalls {
+  function mirrorRoute(project: ProjectRef, mirrorId?: number): Omit<ErrorContext, "host"> {
+    if (!hasToken) {
+      throw new ToolError("EGITLABTOKEN", "CI_JOB_TOKEN cannot manage push mirrors", {
+        fix: "GitLab does not accept job tokens on remote-mirror routes: set GITLAB_TOKEN (or the variable named by gitlab.token) to a Maintainer's api-scoped token.",
+        exitCode: 2,
+      });
+    }
+    return { project: String(project), mirrorId, mirrorRoute: true };
+  }
+
+  const calls: RemoteMirrorCalls = {
     async listRemoteMirrors(project) {
       const context = mirrorRoute(project);
       return call(context, async () =>
@@ -247,15 +298,12 @@ export function createGitLabClient(settings: GitLabClientSettings): GitLabPort {
         if (!(error instanceof ToolError) || error.code !== "EGITLABNOTFOUND") throw error;
         // GitLab answers the same bare 404 for a missing mirror and for one without a key
         // (lib/api/remote_mirrors.rb: `not_found! unless mirror.ssh_key_auth?`): ask which.
-        const mirror = await port.getRemoteMirror(project, mirrorId);
+        const mirror = await calls.getRemoteMirror(project, mirrorId);
         throw noPublicKey(String(project), mirror);
       }
     },
-    async tokenSelf() {
-      return call({}, async () => parse(tokenSchema, await api.PersonalAccessTokens.show()));
-    },
   };
-  return port;
+  return calls;
 }
 
 /** Why a mirror that exists has no public key: `RemoteMirror#ssh_key_auth?` needs both parts. */

@@ -6,13 +6,17 @@
  * throws a GitbeakerRetryError that no longer carries the response. It has no switch to turn
  * that off: `rateLimits` only throttles requests on our side, and the handler calls the global
  * `fetch`, so wrapping fetch would mean patching a global. `requesterFn` is the supported seam:
- * gitbeaker's resources (endpoints, path encoding, pagination) stay in charge, and this file
- * only turns their request into fetch calls, with our retries, timeout and request counting.
+ * gitbeaker's resources (endpoints, path encoding, pagination) stay in charge, and so does its
+ * `defaultOptionsHandler` (headers, JSON body, query string, the same as its own requester's).
+ * What this file adds is what gitbeaker's lacks: retries under the one retry policy
+ * (util/retry.ts) that honour `Retry-After`, the refusal of redirects, a timeout per HTTP
+ * request, a bound on response size, and request counting.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { GitbeakerRequestError, GitbeakerTimeoutError } from "@gitbeaker/rest";
 import type { Gitlab } from "@gitbeaker/rest";
+import { defaultOptionsHandler } from "@gitbeaker/requester-utils";
 import { ToolError } from "../errors/tool-error.ts";
+import { withRetry, type RetryClock, type RetryPolicy } from "../util/retry.ts";
 
 type GitlabOptions = ConstructorParameters<typeof Gitlab>[0];
 export type RequesterFn = NonNullable<GitlabOptions["requesterFn"]>;
@@ -20,30 +24,15 @@ type ResourceOptions = Parameters<RequesterFn>[0];
 type Requester = ReturnType<RequesterFn>;
 type RequestOptions = NonNullable<Parameters<Requester["get"]>[1]>;
 type Formatted = Awaited<ReturnType<Requester["get"]>>;
-
-export interface RetryPolicy {
-  /** Total tries per request, the first one included. */
-  attempts: number;
-  baseDelayMs: number;
-  /** Longest wait between tries; a longer `Retry-After` ends the retries instead. */
-  maxDelayMs: number;
-}
-
-/** Time as the transport sees it: what `Retry-After` dates count from, and how it waits. */
-export interface TransportClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/** Real time. Tests give their own clock, so a retry or a `Retry-After` wait takes no time. */
-export const REAL_CLOCK: TransportClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+type Prepared = Awaited<ReturnType<typeof defaultOptionsHandler>>;
 
 export interface TransportOptions {
   timeoutMs: number;
+  /** A `Retry-After` longer than the policy's longest wait ends the retries instead. */
   retry: RetryPolicy;
   /** Called once per HTTP request sent, retries included. */
   onRequest: () => void;
-  clock: TransportClock;
+  clock: RetryClock;
 }
 
 // 429 and 503 mean GitLab did not act on the request, so even a POST may be sent again.
@@ -71,6 +60,18 @@ export function createRequesterFn(options: TransportOptions): RequesterFn {
   };
 }
 
+/** A failed answer that may be different next time, and the wait the server asked for. */
+class TransientAnswer extends Error {
+  readonly error: GitbeakerRequestError;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(error: GitbeakerRequestError, retryAfterMs: number | undefined) {
+    super(error.message);
+    this.error = error;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 async function sendWithRetries(
   resource: ResourceOptions,
   method: string,
@@ -78,59 +79,54 @@ async function sendWithRetries(
   request: RequestOptions,
   options: TransportOptions,
 ): Promise<Formatted> {
-  const url = new URL(endpoint, resource.url.endsWith("/") ? resource.url : `${resource.url}/`);
-  url.search = formatQuery(request.searchParams ?? {});
-  const headers: Record<string, string> = { ...resource.headers };
-  if (request.sudo != null) headers.sudo = String(request.sudo);
-  for (const [name, value] of Object.entries(resource.authHeaders)) headers[name] = await value();
-  let body: string | FormData | undefined;
-  if (request.body instanceof FormData) body = request.body;
-  else if (request.body != null) {
-    body = JSON.stringify(decamelizeKeys(request.body));
-    headers["content-type"] = "application/json";
-  }
-  const { attempts, baseDelayMs, maxDelayMs } = options.retry;
-  for (let attempt = 1; ; attempt += 1) {
-    const last = attempt >= attempts;
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = request.signal == null ? timeout : AbortSignal.any([timeout, request.signal]);
-    options.onRequest();
-    let response: Response;
-    try {
-      // GitLab's API answers API calls itself and never redirects them: a redirect comes from a
-      // moved instance, a proxy or an attacker. Followed, it would carry PRIVATE-TOKEN (which
-      // fetch keeps across origins, unlike Authorization) and, on a 307/308, the body (a push
-      // mirror's credential) to wherever it points. So none is followed, and it is an error.
-      response = await fetch(url, { method, headers, body, signal, redirect: "manual" });
-      if (isRedirect(response)) {
-        await response.body?.cancel();
-        throw redirectError(url, method, response);
-      }
-      if (response.ok) return await parseResponse(response, url);
-    } catch (error) {
-      if (timeout.aborted) {
-        throw new GitbeakerTimeoutError("Query timeout was reached", { cause: error });
-      }
-      if (last || !IDEMPOTENT.has(method) || !isNetworkError(error)) throw error;
-      await options.clock.sleep(backoff(attempt, baseDelayMs, maxDelayMs));
-      continue;
-    }
-    const retryable =
-      RETRY_ALWAYS.has(response.status) || (RETRY_IDEMPOTENT.has(response.status) && IDEMPOTENT.has(method));
-    const asked = retryAfterMs(response.headers.get("retry-after"), options.clock.now());
-    if (!retryable || last || (asked != null && asked > maxDelayMs)) {
-      throw await requestError(new Request(url, { method, headers }), response, url);
-    }
-    await response.body?.cancel();
-    // GitLab's Retry-After is the end of its throttle window: asking earlier is refused again.
-    await options.clock.sleep(asked ?? backoff(attempt, baseDelayMs, maxDelayMs));
+  const prepared = await defaultOptionsHandler(resource, { ...request, method });
+  const base = resource.url.endsWith("/") ? resource.url : `${resource.url}/`;
+  const url = new URL(endpoint, base);
+  url.search = prepared.searchParams ?? "";
+  try {
+    return await withRetry(options.retry, () => sendOnce(url, method, prepared, options), {
+      retryable: (error) =>
+        error instanceof TransientAnswer || (IDEMPOTENT.has(method) && isNetworkError(error)),
+      // GitLab's Retry-After is the end of its throttle window: asking earlier is refused again.
+      askedDelayMs: (error) => (error instanceof TransientAnswer ? error.retryAfterMs : undefined),
+      clock: options.clock,
+    });
+  } catch (error) {
+    throw error instanceof TransientAnswer ? error.error : error;
   }
 }
 
-export function backoff(attempt: number, baseDelayMs: number, maxDelayMs: number): number {
-  const exponential = baseDelayMs * 2 ** (attempt - 1);
-  // Up to a quarter of jitter, so parallel jobs hitting the same limit do not retry in step.
-  return Math.min(maxDelayMs, exponential * (1 + Math.random() * 0.25));
+async function sendOnce(
+  url: URL,
+  method: string,
+  prepared: Prepared,
+  options: TransportOptions,
+): Promise<Formatted> {
+  const headers = prepared.headers ?? {};
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = prepared.signal == null ? timeout : AbortSignal.any([timeout, prepared.signal]);
+  options.onRequest();
+  let response: Response;
+  try {
+    // GitLab's API answers API calls itself and never redirects them: a redirect comes from a
+    // moved instance, a proxy or an attacker. Followed, it would carry PRIVATE-TOKEN (which
+    // fetch keeps across origins, unlike Authorization) and, on a 307/308, the body (a push
+    // mirror's credential) to wherever it points. So none is followed, and it is an error.
+    response = await fetch(url, { method, headers, body: prepared.body, signal, redirect: "manual" });
+    if (isRedirect(response)) {
+      await response.body?.cancel();
+      throw redirectError(url, method, response);
+    }
+    if (response.ok) return await parseResponse(response, url);
+  } catch (error) {
+    if (timeout.aborted) throw new GitbeakerTimeoutError("Query timeout was reached", { cause: error });
+    throw error;
+  }
+  const error = await requestError(new Request(url, { method, headers }), response, url);
+  const transient =
+    RETRY_ALWAYS.has(response.status) || (RETRY_IDEMPOTENT.has(response.status) && IDEMPOTENT.has(method));
+  if (!transient) throw error;
+  throw new TransientAnswer(error, retryAfterMs(response.headers.get("retry-after"), options.clock.now()));
 }
 
 /** `Retry-After` is seconds or an HTTP date; undefined when absent or unreadable. */
@@ -228,30 +224,4 @@ async function requestError(request: Request, response: Response, url: URL): Pro
     }
   }
   return new GitbeakerRequestError(description, { cause: { description, request, response } });
-}
-
-function snakeCase(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-}
-
-function decamelizeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decamelizeKeys);
-  if (value == null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeCase(k), decamelizeKeys(v)]));
-}
-
-/** GitLab's (Rails') query format: `a=1&list[]=x&hash[key]=y`, keys in snake_case. */
-export function formatQuery(params: Record<string, unknown>): string {
-  const query = new URLSearchParams();
-  const add = (key: string, value: unknown): void => {
-    if (value == null) return;
-    if (Array.isArray(value)) for (const item of value) add(`${key}[]`, item);
-    else if (typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) add(`${key}[${snakeCase(k)}]`, v);
-    } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-      query.append(key, String(value));
-    }
-  };
-  for (const [key, value] of Object.entries(params)) add(snakeCase(key), value);
-  return query.toString();
 }
