@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { HERMETIC_GIT_ENV, gitIdentity } from "./src/sandbox/hermetic-git-env.ts";
 import { ClosingLineReporter } from "./test/helpers/closing-line-reporter.ts";
 
 /**
@@ -34,14 +35,6 @@ export default defineConfig({
       { extends: true, test: { name: "slow", include: ["test/**/*.test.ts"], exclude: FAST } },
     ],
     // Hermetic git: no user or system config can change what the tests see.
-    env: {
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_TERMINAL_PROMPT: "0",
-      GIT_AUTHOR_NAME: "ci-mirror test",
-      GIT_AUTHOR_EMAIL: "test@ci-mirror.invalid",
-      GIT_COMMITTER_NAME: "ci-mirror test",
-      GIT_COMMITTER_EMAIL: "test@ci-mirror.invalid",
-    },
+    env: { ...HERMETIC_GIT_ENV, ...gitIdentity("ci-mirror test", "test@ci-mirror.invalid") },
   },
 });

@@ -8,6 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { cpus, freemem, totalmem, release, platform } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
 import { buildRepo, largeRepoSpec, listRefs, tempDir } from "../test/helpers/fixtures.ts";
 import type { RepoSpec } from "../test/helpers/fixtures.ts";
 import { CLI, PROJECT, buildCli, buildFloor, log, runBench } from "./lib/bench-main.ts";
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   await mkdir(home, { recursive: true });
   const path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   // The same bare environment for ci-mirror and for the baselines: no user or system git config.
-  const base: Env = { PATH: path, HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+  const base: Env = { PATH: path, HOME: home, ...HERMETIC_GIT_ENV };
   const server = await startServerProcess(
     { root: join(scratch.path, "server"), tokens: { [UPSTREAM_TOKEN]: "read", [TARGET_TOKEN]: "write" } },
     PROJECT,
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     floor: await buildFloor(join(scratch.path, "noop-floor.mjs")),
     cliEnv: { ...base, UPSTREAM_TOKEN, TARGET_TOKEN },
     // ci-mirror sets these for its own git children; the baselines get them too.
-    gitEnv: { ...base, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+    gitEnv: { ...base, LC_ALL: "C" },
     gnuTime: await gnuTimeAvailable(base),
   };
   await mkdir(world.root, { recursive: true });

@@ -15,6 +15,7 @@ import { cpus, platform, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
+import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
 import { buildRepo, tempDir } from "../test/helpers/fixtures.ts";
 import { writeConfig } from "../test/helpers/cli.ts";
 import { createFixtureProject, runGitlabCiLocal } from "../test/helpers/gitlab-ci-local.ts";
@@ -65,8 +66,7 @@ async function main(): Promise<void> {
   const env: Env = {
     PATH: path,
     HOME: home,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
+    ...HERMETIC_GIT_ENV,
     UPSTREAM_TOKEN,
     TARGET_TOKEN,
   };

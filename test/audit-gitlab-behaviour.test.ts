@@ -13,6 +13,7 @@ import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox, ManualClock } from "../src/sandbox/gitlab/index.ts";
+import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const run = promisify(execFile);
@@ -146,7 +147,7 @@ describe("stuck mirrors", () => {
     // A push to the project: post-receive marks stuck mirrors failed before syncing them.
     const work = await mkdtemp(join(dir, "work-"));
     const git = (...args: string[]) =>
-      run("git", args, { cwd: work, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" } });
+      run("git", args, { cwd: work, env: { ...process.env, ...HERMETIC_GIT_ENV } });
     await git("init", "--quiet", "-b", "topic");
     await git(
       "-c",

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../scripts/bundle.ts";
+import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
 import { runCli, writeConfig } from "./helpers/cli.ts";
 import { buildRepo, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer } from "./helpers/sync-env.ts";
@@ -38,8 +39,7 @@ async function runBundle(
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
+    ...HERMETIC_GIT_ENV,
     CI_MIRROR_RETRY_DELAY: "10",
     ...options.env,
   };

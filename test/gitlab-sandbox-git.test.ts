@@ -8,6 +8,7 @@ import { startGitServer } from "../src/sandbox/git-http-server.ts";
 import type { GitServer } from "../src/sandbox/git-http-server.ts";
 import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import type { GitLabSandbox, ManualClock } from "../src/sandbox/gitlab/index.ts";
+import { HERMETIC_GIT_ENV, gitIdentity } from "../src/sandbox/hermetic-git-env.ts";
 
 const TARGET_TOKEN = "target-secret-token-123";
 
@@ -39,13 +40,8 @@ function git(args: string[], cwd?: string): Promise<Run> {
           PATH: process.env.PATH,
           HOME: scratch,
           LC_ALL: "C",
-          GIT_CONFIG_NOSYSTEM: "1",
-          GIT_CONFIG_GLOBAL: "/dev/null",
-          GIT_TERMINAL_PROMPT: "0",
-          GIT_AUTHOR_NAME: "t",
-          GIT_AUTHOR_EMAIL: "t@example.com",
-          GIT_COMMITTER_NAME: "t",
-          GIT_COMMITTER_EMAIL: "t@example.com",
+          ...HERMETIC_GIT_ENV,
+          ...gitIdentity("t", "t@example.com"),
         },
       },
       (error, stdout, stderr) => {

@@ -5,6 +5,7 @@ import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HERMETIC_GIT_ENV, gitIdentity } from "../src/sandbox/hermetic-git-env.ts";
 import { shellQuote } from "../src/util/shell-quote.ts";
 import { sshAvailable, startSshServer } from "./helpers/sshd.ts";
 import type { SshServer } from "./helpers/sshd.ts";
@@ -34,13 +35,8 @@ describe.skipIf(!sshAvailable())("hermetic sshd test server", () => {
       PATH: process.env["PATH"] ?? "/usr/bin:/bin",
       HOME: home,
       LC_ALL: "C",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_TERMINAL_PROMPT: "0",
-      GIT_AUTHOR_NAME: "ci-mirror test",
-      GIT_AUTHOR_EMAIL: "test@ci-mirror.invalid",
-      GIT_COMMITTER_NAME: "ci-mirror test",
-      GIT_COMMITTER_EMAIL: "test@ci-mirror.invalid",
+      ...HERMETIC_GIT_ENV,
+      ...gitIdentity("ci-mirror test", "test@ci-mirror.invalid"),
       GIT_SSH_COMMAND: gitSshCommand(keyFile, knownHostsFile),
     };
   }

@@ -2,19 +2,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { HERMETIC_GIT_ENV, gitIdentity } from "../sandbox/hermetic-git-env.ts";
 
 /**
  * Builds the demo's upstream history with plain git in a scratch clone, then pushes it into the
  * bare repo on disk (not over HTTP: the demo server only serves what ci-mirror mirrors).
  */
-const IDENTITY = {
-  GIT_AUTHOR_NAME: "ci-mirror demo",
-  GIT_AUTHOR_EMAIL: "demo@ci-mirror.invalid",
-  GIT_COMMITTER_NAME: "ci-mirror demo",
-  GIT_COMMITTER_EMAIL: "demo@ci-mirror.invalid",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-};
+const IDENTITY = { ...HERMETIC_GIT_ENV, ...gitIdentity("ci-mirror demo", "demo@ci-mirror.invalid") };
 
 export interface Change {
   branch: string;

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { HERMETIC_GIT_ENV } from "../../src/sandbox/hermetic-git-env.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN } from "./sync-env.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -31,8 +32,7 @@ export function startCli(
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
+      ...HERMETIC_GIT_ENV,
       CI_MIRROR_RETRY_DELAY: "10",
       UPSTREAM_TOKEN,
       TARGET_TOKEN,

@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.ts";
 import type { Env } from "../../src/util/env.ts";
+import { HERMETIC_GIT_ENV } from "../../src/sandbox/hermetic-git-env.ts";
 
 export interface CliRun {
   code: number;
@@ -15,16 +16,14 @@ export async function runCli(args: string[], world: { cwd: string; env?: Env }):
   let stderr = "";
   const code = await main(args, {
     cwd: world.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...hermeticGit, ...world.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...HERMETIC_GIT_ENV, ...testPacing, ...world.env },
     stdout: { write: (chunk: string) => (stdout += chunk) },
     stderr: { write: (chunk: string) => (stderr += chunk) },
   });
   return { code, stdout, stderr };
 }
 
-const hermeticGit: Env = {
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
+const testPacing: Env = {
   // Retries in tests wait milliseconds, not seconds.
   CI_MIRROR_RETRY_DELAY: "10",
 };

@@ -11,17 +11,13 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { onTestFinished } from "vitest";
 import type { GitServer, LfsObjectInfo } from "../../src/sandbox/git-http-server.ts";
+import { HERMETIC_GIT_ENV, gitIdentity } from "../../src/sandbox/hermetic-git-env.ts";
 
 /** Environment for every git the fixtures run: no user or system config, fixed identity. */
 export const GIT_ENV: Readonly<Record<string, string>> = {
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_TERMINAL_PROMPT: "0",
-  GIT_AUTHOR_NAME: "ci-mirror test",
-  GIT_AUTHOR_EMAIL: "test@ci-mirror.invalid",
+  ...HERMETIC_GIT_ENV,
+  ...gitIdentity("ci-mirror test", "test@ci-mirror.invalid"),
   GIT_AUTHOR_DATE: "1700000000 +0000",
-  GIT_COMMITTER_NAME: "ci-mirror test",
-  GIT_COMMITTER_EMAIL: "test@ci-mirror.invalid",
   GIT_COMMITTER_DATE: "1700000000 +0000",
   LC_ALL: "C",
 };

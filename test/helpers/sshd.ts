@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { execa } from "execa";
 import type { ResultPromise } from "execa";
+import { HERMETIC_GIT_ENV } from "../../src/sandbox/hermetic-git-env.ts";
 
 export interface SshServer {
   readonly port: number;
@@ -165,7 +166,9 @@ function sshdConfig(dir: string, port: number, user: string): string {
     "AllowAgentForwarding no",
     "PermitTunnel no",
     // The server-side git must not read the machine's or the user's git config either.
-    "SetEnv GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1",
+    `SetEnv ${Object.entries(HERMETIC_GIT_ENV)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(" ")}`,
     "LogLevel INFO",
     "",
   ].join("\n");

@@ -15,6 +15,7 @@ import { createServer } from "node:http";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { HERMETIC_GIT_ENV } from "../hermetic-git-env.ts";
 import { findBackend } from "./cgi.ts";
 import { createFaultTable } from "./faults.ts";
 import { handleRequest } from "./handler.ts";
@@ -37,8 +38,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: home,
     LC_ALL: "C",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
+    ...HERMETIC_GIT_ENV,
   };
   const backend = await findBackend(baseEnv);
 

@@ -1,5 +1,6 @@
 /** Running git for the sandbox itself (seeding content, push mirrors), isolated from user config. */
 import { spawn } from "node:child_process";
+import { HERMETIC_GIT_ENV } from "../hermetic-git-env.ts";
 
 export interface GitResult {
   code: number;
@@ -13,9 +14,7 @@ export function isolatedGitEnv(home: string): NodeJS.ProcessEnv {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: home,
     LC_ALL: "C",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_TERMINAL_PROMPT: "0",
+    ...HERMETIC_GIT_ENV,
     GIT_AUTHOR_NAME: "GitLab Sandbox",
     GIT_AUTHOR_EMAIL: "sandbox@example.com",
     GIT_COMMITTER_NAME: "GitLab Sandbox",
