@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { appendFile, readFile, realpath, utimes, writeFile } from "node:fs/promises";
+import { appendFile, chmod, readFile, realpath, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
 import { LOCK_FILE } from "../src/util/cache-lock.ts";
 import { signal, startCli, until } from "./helpers/cli-process.ts";
-import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
+import { buildRepo, commitOnBranch, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { killProcessesUnder, processesUnder, within } from "./helpers/processes.ts";
 import { uniqueName, useGitServer, workspace, type Workspace } from "./helpers/sync-env.ts";
 
@@ -267,6 +267,59 @@ describe("cancellation", () => {
     expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
     expect(await listRefs(first.target)).toEqual(upstream);
     expect(await listRefs(second.target)).toEqual(await listRefs(second.upstream));
+  });
+
+  it("a second SIGTERM while the first is still stopping git exits at once, and still leaves nothing behind", async () => {
+    const ws = await trackedWorkspace();
+    const mirror = await pair();
+    await ws.configure([mirror.entry]);
+    // A push that ignores SIGTERM (an ignored signal stays ignored across exec, so git and its
+    // remote helper both do): the first signal's graceful stop must wait for its SIGKILL, so the
+    // second signal surely arrives while the run is still stopping.
+    const { path: bin } = await tempDir("stubborn-git");
+    const realGit = (await execa("sh", ["-c", "command -v git"])).stdout.trim();
+    await writeFile(
+      join(bin, "git"),
+      [
+        "#!/bin/sh",
+        `for a in "$@"; do [ "$a" = push ] && trap '' TERM; done`,
+        `exec '${realGit}' "$@"`,
+        "",
+      ].join("\n"),
+    );
+    await chmod(join(bin, "git"), 0o755);
+    server().inject({ repo: `mirror/${mirror.name}`, on: "receive-pack", kind: "latency", ms: 60_000 });
+    const { cli } = startCli(["sync", "--all", "--report", "report.json"], { cwd: ws.dir, pathFirst: bin });
+    await until(() => posts(`mirror/${mirror.name}`, "git-receive-pack") >= 1, 30_000, "the push to start");
+
+    signal(cli, "SIGTERM");
+    // Two signals sent back to back merge into one while the process is not scheduled; the
+    // first's graceful stop lasts at least the two seconds before its SIGKILL, so half a second
+    // apart they are surely two, and the second comes while the run is still stopping.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    signal(cli, "SIGTERM");
+    const run = await within(15_000, cli, "ci-mirror after two SIGTERMs");
+
+    expect(run.exitCode).toBe(143);
+    expect(run.stderr).toContain("SIGTERM again, stopping at once: reports not written");
+    // The graceful stop never finished: it would have printed its CANCELLED line.
+    expect(run.stdout).not.toMatch(/^CANCELLED /m);
+    // Even so, the exit killed the run's git and removed its lock.
+    let left = await processesUnder(ws.real);
+    for (let tries = 0; left.length > 0 && tries < 50; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = await processesUnder(ws.real);
+    }
+    expect(left).toEqual([]);
+    expect(existsSync(join(ws.dir, ".ci-mirror/cache", LOCK_FILE))).toBe(false);
+    // Nothing reached the target: the only push never got past the server's delay.
+    expect((await listRefs(mirror.target)).size).toBe(0);
+
+    server().clearFaults();
+    const rerun = await ws.sync("--all");
+
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+    expect(await listRefs(mirror.target)).toEqual(await listRefs(mirror.upstream));
   });
 
   it("SIGINT during a long fetch: exit 130, the target untouched, nothing left running, rerun converges", async () => {

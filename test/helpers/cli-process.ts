@@ -12,6 +12,8 @@ export interface CliProcessOptions {
   cwd: string;
   /** Run under `ulimit -f 0`: every write to a file fails (EFBIG), as on a full disk. */
   noFileWrites?: boolean;
+  /** A directory put first on PATH (a `git` of the test's own in front of the real one). */
+  pathFirst?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export function startCli(
   const cli = execa(command, argv, {
     cwd: options.cwd,
     env: {
-      PATH: process.env.PATH,
+      PATH: options.pathFirst == null ? process.env.PATH : `${options.pathFirst}:${process.env.PATH ?? ""}`,
       HOME: process.env.HOME,
       ...HERMETIC_GIT_ENV,
       CI_MIRROR_RETRY_DELAY: "10",
