@@ -2,18 +2,22 @@
  * A local GitLab REST API (only the endpoints ci-mirror calls) that answers the way GitLab does,
  * status codes and error bodies included, so client code is tested against GitLab's behaviour
  * rather than against our own assumptions. Node only, like the git sandbox next to it.
+ *
+ * This file puts the parts together: the API's routes (api-routes.ts) behind GitLab's throttle,
+ * the faults tests lay over them (api-faults.ts), git over HTTP (git-front.ts), push-mirror
+ * updates (mirror-runner.ts), and the handle tests and the `sandbox` command seed it through.
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { authenticate, authHeaderKind } from "./auth.ts";
+import { createApiFaults, type ApiFaults, type InjectedFailure } from "./api-faults.ts";
+import { routeApi } from "./api-routes.ts";
+import { authHeaderKind } from "./auth.ts";
 import type { AuthHeader } from "./auth.ts";
-import { ApiError, routeNotFound } from "./errors.ts";
-import { startGitFront } from "./git-front.ts";
-import { createMirrorRunner } from "./mirror-runner.ts";
 import type { Reply } from "./errors.ts";
-import { createHostileTable, redirectReply, withHostileHeaders } from "./hostile.ts";
+import { startGitFront, type GitFront } from "./git-front.ts";
+import { createMirrorRunner, type MirrorRunner } from "./mirror-runner.ts";
 import type { HostileAnswer } from "./hostile.ts";
 import type {
   AccessLevel,
@@ -24,14 +28,7 @@ import type {
   SyncRequest,
   User,
 } from "./model.ts";
-import { mergeParams, parseBody } from "./params.ts";
-import type { Route, SandboxContext } from "./route.ts";
-import { groupRoutes } from "./routes/groups.ts";
-import { projectRoutes } from "./routes/projects.ts";
-import { protectedBranchRoutes } from "./routes/protected-branches.ts";
-import { pullMirrorRoutes } from "./routes/pull-mirror.ts";
-import { remoteMirrorRoutes } from "./routes/remote-mirrors.ts";
-import { tokenRoutes } from "./routes/tokens.ts";
+import type { SandboxContext } from "./route.ts";
 import { commitFiles, setRef } from "./repo-content.ts";
 import {
   patchMirrorState,
@@ -46,13 +43,15 @@ import {
   seedUser,
 } from "./seed.ts";
 import type { MirrorAttributes, MirrorStatePatch, ProjectOptions, TokenOptions } from "./seed.ts";
-import { createStore, findGroup } from "./store.ts";
+import { createStore, findGroup, type Store } from "./store.ts";
 import { realClock } from "./clock.ts";
 import type { SandboxClock } from "./clock.ts";
 import { resolveWithDns } from "./url-validate.ts";
 import type { ResolveHost } from "./url-validate.ts";
 import { createThrottle } from "./throttle.ts";
 import type { RateLimitConfig, Throttle } from "./throttle.ts";
+
+export type { InjectedFailure } from "./api-faults.ts";
 
 export interface GitLabSandboxOptions {
   /** "ee" (default) serves the Premium-only pull-mirror routes and `mirror_branch_regex`. */
@@ -73,13 +72,6 @@ export interface GitLabSandboxOptions {
   clock?: SandboxClock;
   /** How host names resolve for the URL blocker; default DNS. Tests map names to addresses. */
   resolveHost?: ResolveHost;
-}
-
-export interface InjectedFailure {
-  method?: string;
-  pathPattern?: RegExp;
-  status: 500 | 502 | 503;
-  times: number;
 }
 
 export interface RecordedApiRequest {
@@ -139,25 +131,10 @@ export interface GitLabSandbox {
   close(): Promise<void>;
 }
 
-const ROUTES: Route[] = [
-  ...tokenRoutes,
-  ...projectRoutes,
-  ...groupRoutes,
-  ...protectedBranchRoutes,
-  ...remoteMirrorRoutes,
-  ...pullMirrorRoutes,
-];
-
 export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Promise<GitLabSandbox> {
   const clock = options.clock ?? realClock(options.now);
   const now = (): Date => clock.now();
   const store = createStore();
-  const requests: RecordedApiRequest[] = [];
-  const failures: InjectedFailure[] = [];
-  const hostileAnswers = createHostileTable();
-  const sockets = new Set<Socket>();
-  let throttle: Throttle | undefined;
-  let delayMs = 0;
   const context: SandboxContext = {
     store,
     webUrl: "",
@@ -168,103 +145,7 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     resolveHost: options.resolveHost ?? resolveWithDns,
     now,
   };
-
-  async function serve(
-    req: IncomingMessage,
-  ): Promise<{ reply: Reply; authHeader: AuthHeader; path: string }> {
-    const parsed = new URL(req.url ?? "/", "http://sandbox");
-    const method = req.method ?? "GET";
-    const authHeader = authHeaderKind(req.headers);
-    const raw = await readBody(req);
-    const path = parsed.pathname;
-    if (delayMs > 0) await sleep(delayMs);
-
-    const at = now();
-    if (throttle != null) {
-      const caller =
-        req.headers["private-token"] ?? req.headers.authorization ?? req.socket.remoteAddress ?? "";
-      const verdict = throttle.check(String(caller), authHeader !== "none", at);
-      if (verdict.reply != null) return { reply: verdict.reply, authHeader, path };
-      const reply = await answer(req, parsed, method, raw, at);
-      return { reply: { ...reply, headers: { ...verdict.headers, ...reply.headers } }, authHeader, path };
-    }
-    return { reply: await answer(req, parsed, method, raw, at), authHeader, path };
-  }
-
-  // Hostile answers (hostile.ts) are laid over whatever GitLab would have said.
-  async function answer(
-    req: IncomingMessage,
-    parsed: URL,
-    method: string,
-    raw: string,
-    at: Date,
-  ): Promise<Reply> {
-    const hostile = hostileAnswers.take(method, parsed);
-    if (hostile?.redirect != null) return redirectReply(hostile.redirect);
-    const reply = await route(req, parsed, method, raw, at);
-    return hostile == null ? reply : withHostileHeaders(reply, hostile, parsed.searchParams);
-  }
-
-  async function route(
-    req: IncomingMessage,
-    parsed: URL,
-    method: string,
-    raw: string,
-    at: Date,
-  ): Promise<Reply> {
-    const failure = failures.find(
-      (f) =>
-        f.times > 0 &&
-        (f.method == null || f.method === method) &&
-        (f.pathPattern?.test(parsed.pathname) ?? true),
-    );
-    if (failure != null) {
-      failure.times -= 1;
-      return injected(failure.status);
-    }
-    if (parsed.pathname.startsWith("/api/v3/")) {
-      return { status: 410, body: { error: "API V3 is no longer supported. Use API V4 instead." } };
-    }
-    if (!parsed.pathname.startsWith("/api/v4/")) return routeNotFound();
-    const apiPath = parsed.pathname.slice("/api/v4".length);
-    for (const candidate of ROUTES) {
-      if (candidate.method !== method || (candidate.edition === "ee" && context.edition !== "ee")) continue;
-      const match = candidate.pattern.exec(apiPath);
-      if (match == null) continue;
-      const rawPath = { ...match.groups };
-      const path = Object.fromEntries(Object.entries(rawPath).map(([k, v]) => [k, safeDecode(v)]));
-      const body = parseBody(req.headers["content-type"], raw);
-      // The notes do not give GitLab's answer to a malformed JSON body; this wording is the sandbox's own.
-      if (body === "invalid")
-        return { status: 400, body: { error: "The provided content-type is not supported." } };
-      try {
-        const caller = authenticate(
-          store,
-          { headers: req.headers, query: parsed.searchParams, method },
-          candidate.scopes,
-          at,
-        );
-        return await candidate.handle({
-          sandbox: context,
-          caller,
-          params: mergeParams(parsed.searchParams, body),
-          path,
-          rawPath,
-          method,
-          headers: req.headers,
-          query: parsed.searchParams,
-          endpoint: `${context.webUrl}/api/v4${apiPath}`,
-          now: at,
-        });
-      } catch (error) {
-        if (error instanceof ApiError) return error.reply;
-        return { status: 500, body: { message: "500 Internal Server Error" } };
-      }
-    }
-    // Unknown paths and known paths with another method both reach Grape's catch-all.
-    return routeNotFound();
-  }
-
+  const api = createApi(context);
   const git = await startGitFront({
     store,
     now,
@@ -280,6 +161,106 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     gitEnv: git.gitEnv,
   });
   context.syncMirror = (project, mirror) => mirrors.sync(project, mirror);
+  const http = await listenOnLoopback((req, res) => {
+    if (git.handles(req)) git.serve(req, res);
+    else api.serve(req, res);
+  });
+  context.webUrl = http.url;
+  context.gitUrl = options.gitUrl ?? http.url;
+  return sandboxHandle({ store, now, api, git, mirrors }, http.url, async () => {
+    await mirrors.close();
+    await http.close();
+    await git.close();
+  });
+}
+
+/** The REST API's side of the server: GitLab's throttle and routes, the faults over them. */
+interface Api {
+  serve(req: IncomingMessage, res: ServerResponse): void;
+  readonly requests: RecordedApiRequest[];
+  readonly faults: ApiFaults;
+  rateLimit(config: RateLimitConfig | undefined): void;
+}
+
+function createApi(context: SandboxContext): Api {
+  const requests: RecordedApiRequest[] = [];
+  const faults = createApiFaults();
+  let throttle: Throttle | undefined;
+
+  async function answer(
+    req: IncomingMessage,
+  ): Promise<{ reply: Reply; authHeader: AuthHeader; path: string }> {
+    const url = new URL(req.url ?? "/", "http://sandbox");
+    const method = req.method ?? "GET";
+    const authHeader = authHeaderKind(req.headers);
+    const raw = await readBody(req);
+    const path = url.pathname;
+    if (faults.delayMs > 0) await sleep(faults.delayMs);
+    const at = context.now();
+    const reply = (): Promise<Reply> =>
+      faults.answer(method, url, () => routeApi(context, { req, url, method, raw, at }));
+    if (throttle == null) return { reply: await reply(), authHeader, path };
+    const caller =
+      req.headers["private-token"] ?? req.headers.authorization ?? req.socket.remoteAddress ?? "";
+    const verdict = throttle.check(String(caller), authHeader !== "none", at);
+    if (verdict.reply != null) return { reply: verdict.reply, authHeader, path };
+    const answered = await reply();
+    return { reply: { ...answered, headers: { ...verdict.headers, ...answered.headers } }, authHeader, path };
+  }
+
+  return {
+    serve(req, res) {
+      answer(req).then(
+        ({ reply, authHeader, path }) => {
+          requests.push({ method: req.method ?? "GET", path, status: reply.status, authHeader });
+          send(res, reply);
+        },
+        (error: unknown) => {
+          res.destroy(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    },
+    requests,
+    faults,
+    rateLimit(config) {
+      throttle = config == null ? undefined : createThrottle(config);
+    },
+  };
+}
+
+/** An HTTP server on 127.0.0.1 and a free port; closing it drops the connections still open. */
+async function listenOnLoopback(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer(handler);
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+    },
+  };
+}
+
+/** The parts the handle reaches into. */
+interface SandboxParts {
+  store: Store;
+  now: () => Date;
+  api: Api;
+  git: GitFront;
+  mirrors: MirrorRunner;
+}
+
+/** What tests, the demo and the `sandbox` command see: seeding, inspection and the faults. */
+function sandboxHandle(parts: SandboxParts, url: string, close: () => Promise<void>): GitLabSandbox {
+  const { store, now, api, git, mirrors } = parts;
 
   function mirrorOrThrow(projectPath: string, mirrorId: number): RemoteMirror {
     const mirror = projectOrThrow(store, projectPath).remoteMirrors.find((m) => m.id === mirrorId);
@@ -287,34 +268,9 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     return mirror;
   }
 
-  const server = createServer((req, res) => {
-    if (git.handles(req)) {
-      git.serve(req, res);
-      return;
-    }
-    serve(req).then(
-      ({ reply, authHeader, path }) => {
-        requests.push({ method: req.method ?? "GET", path, status: reply.status, authHeader });
-        send(res, reply);
-      },
-      (error: unknown) => {
-        res.destroy(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  context.webUrl = url;
-  context.gitUrl = options.gitUrl ?? url;
-
   return {
     url,
-    requests,
+    requests: api.requests,
     syncRequests: store.syncRequests,
     addUser: (username, opts) => seedUser(store, username, opts),
     addToken: (user, opts) => seedToken(store, user, opts, now()),
@@ -360,39 +316,13 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
     setProtectedBranch: (projectPath, name, opts = {}) => seedProtectedBranch(store, projectPath, name, opts),
     addRemoteMirror: (projectPath, attrs) => seedRemoteMirror(store, projectPath, attrs, now()),
     setMirrorState: (projectPath, mirrorId, patch) => patchMirrorState(store, projectPath, mirrorId, patch),
-    rateLimit(config) {
-      throttle = config == null ? undefined : createThrottle(config);
-    },
-    injectFailure(failure) {
-      failures.push({ ...failure });
-    },
-    injectHostile: (hostile) => hostileAnswers.inject(hostile),
-    clearHostile: () => hostileAnswers.clear(),
-    latency(ms) {
-      delayMs = ms;
-    },
-    async close() {
-      await mirrors.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-      await git.close();
-    },
+    rateLimit: (config) => api.rateLimit(config),
+    injectFailure: (failure) => api.faults.injectFailure(failure),
+    injectHostile: (hostile) => api.faults.injectHostile(hostile),
+    clearHostile: () => api.faults.clearHostile(),
+    latency: (ms) => api.faults.latency(ms),
+    close,
   };
-}
-
-// A 500 is Rails' JSON; 502/503 come from the proxy in front of Rails, as HTML.
-function injected(status: 500 | 502 | 503): Reply {
-  if (status === 500) return { status, body: { message: "500 Internal Server Error" } };
-  const text = `<html><body><h1>${status === 502 ? "502 Bad Gateway" : "503 Service Unavailable"}</h1></body></html>\n`;
-  return { status, text: { content: text, contentType: "text/html" } };
-}
-
-function safeDecode(value: string | undefined): string {
-  try {
-    return decodeURIComponent(value ?? "");
-  } catch {
-    return value ?? "";
-  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
