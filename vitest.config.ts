@@ -13,6 +13,7 @@ const FAST = [
   "test/config-gitlab.test.ts",
   "test/config-ref-pattern.test.ts",
   "test/config-repo-url.test.ts",
+  "test/error-catalog.test.ts",
   "test/git-errors.test.ts",
   "test/ref-plan.test.ts",
   "test/progress.test.ts",

@@ -1,6 +1,10 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { CLI_CHECK } from "../src/child-pipeline/pipeline.ts";
+import { COMPONENTS, templateUrl } from "../scripts/inputs-table-lib.ts";
 import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
 import { LOCK_FILE } from "../src/util/cache-lock.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -115,13 +119,36 @@ describe("exit codes, as the README's table says", () => {
     expect(run.stderr).not.toContain("{");
     expect(await listRefs(p.target)).toEqual(new Map());
   });
+
+  it("127: a component's job image has no ci-mirror; its script says so, as a shell would", async () => {
+    const checks = [CLI_CHECK];
+    for (const component of COMPONENTS) {
+      const text = await readFile(templateUrl(component), "utf8");
+      const jobs = parseAllDocuments(text)[1]?.toJS() as Record<string, { before_script?: string[] }>;
+      for (const job of Object.values(jobs))
+        checks.push(...(job.before_script ?? []).filter((line) => line.includes("command -v ci-mirror")));
+    }
+    const { path: empty } = await tempDir("no-ci-mirror");
+
+    expect(checks.length).toBeGreaterThan(COMPONENTS.length);
+    for (const check of checks) {
+      // `command`, `echo` and `exit` are the shell's own: a PATH with nothing on it is an image without ci-mirror.
+      const run = await execa("/bin/sh", ["-c", check], {
+        env: { PATH: empty },
+        extendEnv: false,
+        reject: false,
+      });
+      expect(run.exitCode, check).toBe(127);
+      expect(run.stderr, check).toMatch(/^error ENOCIMIRROR: ci-mirror is not installed in this job's image/);
+    }
+  });
 });
 
 describe("the README's exit-code table", () => {
-  it("has the rows tested above: 0 to 3 (and the cancellation rows, tested with cancellation)", async () => {
+  it("has the rows tested above: 0 to 3 and 127 (and the cancellation rows, tested with cancellation)", async () => {
     const readme = await readFile(join(import.meta.dirname, "..", "README.md"), "utf8");
-    const table = readme.slice(readme.indexOf("### Exit codes"));
+    const table = readme.slice(readme.indexOf("### Exit codes"), readme.indexOf("#### Cancellation"));
     const rows = [...table.matchAll(/^\| (\d+)\s+\|/gm)].map((match) => Number(match[1]));
-    expect(rows.filter((code) => code !== 130 && code !== 143)).toEqual([0, 1, 2, 3]);
+    expect(rows.filter((code) => code !== 130 && code !== 143)).toEqual([0, 1, 2, 3, 127]);
   });
 });

@@ -306,7 +306,7 @@ describe("push-mirrors CLI", () => {
       env: { CI_SERVER_URL: gl.url },
     });
     expect(noToken.code).toBe(2);
-    expect(noToken.stderr).toContain("EGITLABTOKEN");
+    expect(noToken.stderr).toContain("error EENVMISSING: no GitLab token: $GITLAB_TOKEN is not set");
   });
 });
 
@@ -520,7 +520,7 @@ describe("push-mirrors CLI: defaults and messages", () => {
     const dry = await runCli(["push-mirrors", "apply", "--dry-run"], world);
     const real = await runCli(["push-mirrors", "apply"], world);
     expect(real.code).toBe(2);
-    const stopped = /^error EPUSHMIRRORTOKEN: (.+)$/m.exec(real.stderr)?.[1];
+    const stopped = /^error EENVMISSING: (.+)$/m.exec(real.stderr)?.[1];
     expect(stopped).toContain("$DRY_PUSH_TOKEN is not set");
     expect(dry.code).toBe(0);
     expect(dry.stderr).toContain(`warning: ${stopped ?? "?"}`);

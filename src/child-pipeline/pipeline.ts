@@ -150,10 +150,10 @@ function checkOptions(options: ChildPipelineOptions): void {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
     throw new UsageError("--concurrency must be a whole number of at least 1");
   if (!Number.isInteger(options.maxJobs) || options.maxJobs < 1)
-    throw new UsageError(
-      "--max-jobs must be a whole number of at least 1",
-      `It is the most jobs the child pipeline may have (default ${DEFAULT_MAX_JOBS}); see your GitLab plan's limits.`,
-    );
+    throw new UsageError("--max-jobs must be a whole number of at least 1", [
+      "maxJobs",
+      { defaultJobs: DEFAULT_MAX_JOBS },
+    ]);
 }
 
 /** Config order is kept so job numbering is stable between runs with the same config. */
@@ -161,10 +161,7 @@ function selectMirrors(all: readonly string[], only: readonly string[] | undefin
   const seen = new Map<string, string>();
   for (const name of all) {
     if (!MIRROR_NAME.test(name) || name.length > 63)
-      throw new UsageError(
-        `mirror name "${name}" cannot be a CI matrix value`,
-        "Use letters, digits, '.', '_' and '-' (at most 63 characters).",
-      );
+      throw new UsageError(`mirror name "${name}" cannot be a CI matrix value`, "mirrorName");
     const earlier = seen.get(name.toLowerCase());
     // Cache keys and resource groups are per name; two mirrors sharing one would share a lock.
     if (earlier != null) throw new UsageError(`mirror names "${earlier}" and "${name}" differ only in case`);
@@ -181,7 +178,7 @@ function selectMirrors(all: readonly string[], only: readonly string[] | undefin
   if (unknown.length > 0)
     throw new UsageError(
       `no mirror named ${unknown.map((name) => `"${name}"`).join(", ")} in the config`,
-      "Check the names given with --only (or MIRROR_ONLY); `ci-mirror validate` lists them.",
+      "onlyNames",
     );
   return all.filter((name) => wanted.has(name));
 }
@@ -190,10 +187,10 @@ function checkJobName(full: string): void {
   // GitLab names a matrix job `<job>: [<value>]`. Nothing in the child `needs` these jobs, so
   // 255 applies; 128 would if a later job were to `needs` one.
   if (full.length > JOB_NAME_LIMIT)
-    throw new UsageError(
-      `job name "${full}" is longer than GitLab's ${JOB_NAME_LIMIT} characters`,
-      `Use a shorter job prefix (keep names within ${NEEDS_NAME_LIMIT} if other jobs need them).`,
-    );
+    throw new UsageError(`job name "${full}" is longer than GitLab's ${JOB_NAME_LIMIT} characters`, [
+      "jobName",
+      { needsLimit: NEEDS_NAME_LIMIT },
+    ]);
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -238,7 +235,7 @@ function shardJob(shard: number, names: string[], options: ChildPipelineOptions)
   if (list.length > SHARD_ARGUMENT_LIMIT)
     throw new UsageError(
       `shard ${shard} would pass ${names.length} mirror names (${list.length} characters) on one command line, past what Linux starts a program with`,
-      "Raise --max-jobs (the max_jobs input), so that each shard syncs fewer mirrors.",
+      "shardTooLong",
     );
   const id = `${options.jobPrefix}-shard-${shard}`;
   const command = [

@@ -22,7 +22,7 @@ export function childPipelineYaml(pipeline: ChildPipeline, source: string): stri
   if (bytes > CHILD_CONFIG_LIMIT_BYTES)
     throw new UsageError(
       `the child pipeline would be ${Math.ceil(bytes / 1024)} KiB of YAML, past the ${CHILD_CONFIG_LIMIT_BYTES / 1024} KiB GitLab is sure to read`,
-      "Split the mirrors over several config files, each included with its own job_prefix; fewer jobs (--max-jobs) also make the file smaller.",
+      "childTooLarge",
     );
   return text;
 }

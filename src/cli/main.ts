@@ -88,14 +88,14 @@ function renderError(error: unknown, world: CliWorld, debug: boolean, redactor: 
   if (error instanceof ConfigError) {
     write(formatIssues(error.file, error.issues));
     write(`error ${error.code}: ${error.message}`);
-    if (error.fix != null) write(`fix: ${error.fix}`);
-    return 2;
+    write(`fix: ${error.fix}`);
+    return error.exitCode;
   }
   if (isToolError(error)) {
     write(`error ${error.code}: ${error.message}`);
-    if (error.fix != null) write(`fix: ${error.fix}`);
+    write(`fix: ${error.fix}`);
     if (debug && error.stack != null) write(error.stack);
-    return error.exitCode === 0 ? 1 : error.exitCode;
+    return error.exitCode;
   }
   write(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   write(

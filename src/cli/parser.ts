@@ -79,10 +79,7 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
     .exitProcess(false)
     .fail((message, error) => {
       if (error != null) throw error;
-      throw new UsageError(
-        message ?? "invalid command line",
-        "Run `ci-mirror --help` for the commands and options.",
-      );
+      throw new UsageError(message ?? "invalid command line");
     });
 }
 

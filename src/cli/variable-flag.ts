@@ -10,8 +10,5 @@ export function variableNameFlag(flag: string, value: string | undefined): strin
   if (value == null || value === "") return undefined;
   const problem = envVarNameProblem(value);
   if (problem == null) return value;
-  throw new UsageError(
-    `${flag}: ${problem}`,
-    `Store the value in a masked CI/CD variable and pass its name, e.g. ${flag} MY_VARIABLE.`,
-  );
+  throw new UsageError(`${flag}: ${problem}`, ["variableName", { flag }]);
 }

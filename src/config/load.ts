@@ -23,7 +23,6 @@ export async function loadConfig(
   } catch (error) {
     throw new ConfigError(file, [readProblem(error, fullPath)], {
       message: `${file}: the config file cannot be read`,
-      fix: `Create ${file} (the README's "Config reference" shows every key), or pass the config file with --config FILE (or CI_MIRROR_CONFIG).`,
     });
   }
   const result = parseConfig(text, file, options.env);

@@ -25,10 +25,7 @@ export function targetProjectPath(
     throw new ToolError(
       "ECREATETARGET",
       `the target ${scrubUrlCredentials(targetUrl)} is not on ${gitlabUrl}`,
-      {
-        fix: "create_target only creates projects on the GitLab named by gitlab.url (or $CI_SERVER_URL).",
-        exitCode: 2,
-      },
+      { fix: "notOnGitLab" },
     );
   }
   const full = target.pathname
@@ -38,8 +35,7 @@ export function targetProjectPath(
   const cut = full.lastIndexOf("/");
   if (cut <= 0) {
     throw new ToolError("ECREATETARGET", `the target ${scrubUrlCredentials(targetUrl)} names no group`, {
-      fix: "A target project lives in a group: https://gitlab.example.com/<group>/<project>.git.",
-      exitCode: 2,
+      fix: "noGroup",
     });
   }
   return { namespacePath: full.slice(0, cut), path: full.slice(cut + 1) };
@@ -90,9 +86,6 @@ function visibilityRefusal(error: unknown, project: string, visibility: string):
   return new ToolError(
     "ECREATETARGET",
     `cannot create ${project}: GitLab refused it: ${reason.slice("visibility_level ".length)}`,
-    {
-      fix: `A project cannot be more open than its group: set \`create_target: { visibility: … }\` no more open than the group (it is ${visibility} now), or change the group's visibility.`,
-      cause: error,
-    },
+    { fix: ["visibility", { visibility }], cause: error },
   );
 }

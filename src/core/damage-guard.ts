@@ -26,15 +26,12 @@ export interface GuardOverrides {
 
 interface Guard {
   kind: "delete" | "force";
-  code: string;
+  code: "EMASSDELETE" | "EMASSREWRITE";
   /** Config key of the limit. */
   key: string;
-  /** Command-line flag that lifts the limit for one run. */
-  flag: string;
   limit: (limits: GuardLimits) => RefLimit;
+  /** The command-line flag that lifts the limit for one run (the catalog's fix names it). */
   allowed: (overrides: GuardOverrides) => boolean;
-  /** Past tense, for the fix: "If the upstream really deleted these refs". */
-  did: string;
 }
 
 const GUARDS: readonly Guard[] = [
@@ -42,19 +39,15 @@ const GUARDS: readonly Guard[] = [
     kind: "delete",
     code: "EMASSDELETE",
     key: "max_deletions",
-    flag: "--allow-mass-delete",
     limit: (limits) => limits.maxDeletions,
     allowed: (overrides) => overrides.allowMassDelete,
-    did: "deleted",
   },
   {
     kind: "force",
     code: "EMASSREWRITE",
     key: "max_rewrites",
-    flag: "--allow-mass-rewrite",
     limit: (limits) => limits.maxRewrites,
     allowed: (overrides) => overrides.allowMassRewrite,
-    did: "rewrote",
   },
 ];
 
@@ -87,10 +80,9 @@ export function checkGuards(
   });
   const [first] = broken;
   if (first == null) return;
-  const guards = broken.map((entry) => entry.guard);
   // One code for scripts (the first guard broken); the message and the fix name every guard.
   throw new ToolError(first.guard.code, broken.map((entry) => entry.text).join("; "), {
-    fix: `Nothing was pushed. If the upstream really ${both(guards.map((guard) => guard.did))} these refs, run again with ${guards.map((guard) => guard.flag).join(" ")}, or raise ${both(guards.map((guard) => guard.key))} for this mirror.`,
+    fix: broken.length > 1 ? "andRewrites" : undefined,
   });
 }
 
@@ -98,17 +90,10 @@ export function emptyUpstreamError(targetRefs: number): ToolError {
   return new ToolError(
     "EUPSTREAMEMPTY",
     `the upstream answered with no branches or tags (the target has ${targetRefs})`,
-    {
-      fix: "Nothing was pushed. Check the source URL and token; if the upstream really is empty and the target should be emptied too, run again with --allow-mass-delete.",
-    },
   );
 }
 
 function listed(refs: readonly string[]): string {
   const more = refs.length > 20 ? ` and ${refs.length - 20} more` : "";
   return `${refs.slice(0, 20).join(", ")}${more}`;
-}
-
-function both(words: readonly string[]): string {
-  return words.join(" and ");
 }

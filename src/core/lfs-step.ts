@@ -26,9 +26,7 @@ export async function mirrorLfs(
   }
   if (!(await lfsInstalled(git.cache))) {
     if (mirror.lfs === "on") {
-      throw new ToolError("ELFSMISSING", "lfs: true but git-lfs is not installed", {
-        fix: "Install git-lfs in the job image (the ci-mirror image has it), or set lfs: auto.",
-      });
+      throw new ToolError("ELFSMISSING", "lfs: true but git-lfs is not installed");
     }
     return {
       warnings: ["the repository uses Git LFS but git-lfs is not installed: LFS objects were not mirrored"],
@@ -43,10 +41,7 @@ export async function mirrorLfs(
     await lfsPush(git.cache, urls.target, refs, git.targetEnv);
   } catch (error) {
     if (error instanceof GitError) {
-      throw new ToolError("ELFS", `Git LFS transfer failed: ${error.message}`, {
-        fix: "Nothing was pushed. Check that both sides serve LFS over HTTPS and the tokens allow it.",
-        cause: error,
-      });
+      throw new ToolError("ELFS", `Git LFS transfer failed: ${error.message}`, { cause: error });
     }
     throw error;
   }

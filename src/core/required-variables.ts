@@ -26,10 +26,7 @@ export function checkRequiredVariables(mirrors: readonly MirrorConfig[], env: En
   throw new ToolError(
     "EENVMISSING",
     `${one ? "a CI/CD variable the config names is" : `${missing.size} CI/CD variables the config names are`} not set: ${list}`,
-    {
-      fix: `Define ${one ? "it" : "them"} in Settings > CI/CD > Variables (masked; protected variables reach only pipelines of protected branches and tags), or export ${one ? "it" : "them"} before running. Nothing was run.`,
-      exitCode: 2,
-    },
+    { fix: ["mirrors", { count: missing.size }] },
   );
 }
 

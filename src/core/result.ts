@@ -1,3 +1,5 @@
+import type { ErrorReport } from "../errors/catalog.ts";
+
 /**
  * What a sync reports, per mirror and per ref. These shapes are the `--report` JSON: keep
  * them stable and additive.
@@ -35,10 +37,8 @@ export interface RefReport {
  */
 export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed" | "cancelled" | "empty";
 
-export interface MirrorError {
-  code: string;
-  message: string;
-  fix?: string | undefined;
+/** The shape every report gives an error (see the catalog), with git's own words when git failed. */
+export interface MirrorError extends ErrorReport {
   /** git's own last meaningful lines, when git failed (redacted). */
   detail?: string[] | undefined;
 }

@@ -224,10 +224,10 @@ function chooseMirrors(config: Config, only: readonly string[] | undefined): Mir
   const byName = new Map(config.mirrors.map((mirror) => [mirror.name.toLowerCase(), mirror]));
   const unknown = only.filter((name) => !byName.has(name.toLowerCase()));
   if (unknown.length > 0) {
-    throw new UsageError(
-      `no mirror named ${unknown.join(", ")} in ${config.file}`,
-      `Known mirrors: ${config.mirrors.map((mirror) => mirror.name).join(", ")}.`,
-    );
+    throw new UsageError(`no mirror named ${unknown.join(", ")} in ${config.file}`, [
+      "knownMirrors",
+      { known: config.mirrors.map((mirror) => mirror.name).join(", ") },
+    ]);
   }
   return [...new Set(only.map((name) => byName.get(name.toLowerCase())))].filter((mirror) => mirror != null);
 }
@@ -254,8 +254,6 @@ async function writeReports(report: RunReport, request: SyncRequest, world: Sync
     }
   }
   if (problems.length > 0) {
-    throw new ToolError("EREPORT", `could not write ${problems.join(", ")}`, {
-      fix: "Make room on that filesystem or fix its permissions; the summary above says what the run did.",
-    });
+    throw new ToolError("EREPORT", `could not write ${problems.join(", ")}`);
   }
 }

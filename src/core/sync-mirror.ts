@@ -6,8 +6,9 @@ import { endpointAuth, type EndpointAuth } from "../git/credentials.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../git/environment.ts";
 import { diskFullError } from "../util/disk-full.ts";
 import type { RefMap } from "../git/ls-remote.ts";
+import type { ErrorCode } from "../errors/catalog.ts";
 import { GitError } from "../errors/git-error.ts";
-import { ToolError, isToolError } from "../errors/tool-error.ts";
+import { ToolError, errorReport, isToolError } from "../errors/tool-error.ts";
 import { stopSignalOf } from "../util/cancel.ts";
 import { cacheRecovery, type CacheRecovery } from "./cache-recovery.ts";
 import { checkGuards, emptyUpstreamError } from "./damage-guard.ts";
@@ -278,10 +279,6 @@ function checkUpstreamAnswer(run: Attempt, listing: Listing): void {
     throw new ToolError(
       "EREFSEMPTY",
       `the ref rules select none of the upstream's ${plural(upstreamAll.size, "branch or tag", "branches and tags")}`,
-      {
-        fix: "Check refs.branches, refs.tags and refs.exclude for this mirror.",
-        exitCode: 2,
-      },
     );
   }
 }
@@ -327,9 +324,6 @@ async function planMirror(run: Attempt, upstream: RefMap, target: RefMap): Promi
     throw new ToolError(
       "EDIVERGED",
       `${plural(plan.diverged.length, "ref")} diverged: ${plan.diverged.slice(0, 10).join(", ")}${plan.diverged.length > 10 ? ", …" : ""}`,
-      {
-        fix: "Nothing was pushed (divergence: fail). Reconcile the target, or choose divergence: keep or overwrite.",
-      },
     );
   }
   return plan;
@@ -377,11 +371,10 @@ async function pushPlan(run: Attempt, plan: Plan, toChange: PlannedRef[], target
   }
   if (rejected.length > 0) {
     report.status = "failed";
-    report.error = {
-      code: "EREJECTED",
-      message: `the target rejected ${rejected.length} of ${plural(pushed.length, "ref update")}`,
-      fix: "See the reason on each rejected ref; the other refs were pushed.",
-    };
+    report.error = errorReport(
+      "EREJECTED",
+      `the target rejected ${rejected.length} of ${plural(pushed.length, "ref update")}`,
+    );
     return;
   }
   report.status = toChange.length > 0 ? "synced" : "up-to-date";
@@ -395,7 +388,7 @@ interface PlanProgress {
 }
 
 /** The reason given to a planned change that the mirror's failure stopped. */
-function notPushedReason(code: string): string {
+function notPushedReason(code: ErrorCode): string {
   return code === "EDIVERGED"
     ? "not pushed: other refs diverged (divergence: fail)"
     : `not pushed: the mirror failed (${code}) first`;
@@ -409,9 +402,8 @@ function notPushedReason(code: string): string {
 async function createTarget(run: Attempt): Promise<RefMap> {
   const { mirror, settings, world, report } = run;
   if (world.createTarget == null) {
-    throw new ToolError("ECREATETARGET", "create_target is set but no GitLab client was configured", {
-      fix: "This is a bug in ci-mirror; please report it.",
-    });
+    // syncAll makes a creator whenever a chosen mirror has create_target.
+    throw new ToolError("EINTERNAL", "create_target is set but no GitLab client was configured");
   }
   if (settings.dryRun) {
     report.warnings.push("the target project does not exist; a real run creates it (create_target)");
@@ -429,35 +421,23 @@ function alreadyInSync(upstream: RefMap, target: RefMap, prune: boolean): boolea
 }
 
 /** The error of a mirror the run's cancellation stopped, or never started. */
-export function cancelledError(message: string): MirrorReport["error"] {
-  return {
-    code: "ECANCELLED",
-    message,
-    fix: "The job was cancelled (a newer pipeline, a timeout, or a person). Refs are each at their old or their new value; the next run completes the mirror.",
-  };
+export function cancelledError(message: string): MirrorError {
+  return errorReport("ECANCELLED", message);
 }
 
 function toMirrorError(error: unknown, settings: SyncSettings, world: SyncWorld): MirrorError {
   const full = diskFullError(error, { cacheDir: settings.cacheDir, tempDir: tmpdir() });
-  if (full !== undefined) {
-    return { code: full.code, message: world.redactor.redact(full.message), fix: full.fix };
-  }
+  if (full !== undefined) return full.report((text) => world.redactor.redact(text));
   if (isToolError(error)) {
     // git's words, also when another error wraps the GitError (a failed LFS transfer).
     const git = error instanceof GitError ? error : error.cause instanceof GitError ? error.cause : undefined;
     const detail = git?.detail.map((line) => world.redactor.redact(line));
     return {
-      code: error.code,
-      message: world.redactor.redact(error.message),
-      fix: error.fix,
+      ...error.report((text) => world.redactor.redact(text)),
       detail: detail != null && detail.length > 0 ? detail : undefined,
     };
   }
-  return {
-    code: "EINTERNAL",
-    message: world.redactor.redact(errorText(error)),
-    fix: "This is a bug in ci-mirror; please report it with --debug output.",
-  };
+  return errorReport("EINTERNAL", world.redactor.redact(errorText(error)));
 }
 
 function elapsed(since: number): number {

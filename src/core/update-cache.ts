@@ -185,12 +185,7 @@ async function fetchWithRetry(
  */
 async function verifyComplete(git: MirrorGit, refs: RefMap): Promise<void> {
   if (await isShallow(git.cache)) {
-    throw new GitError(
-      "shallow",
-      "fetch",
-      "the cache repository is shallow",
-      "Delete the cache directory and run again.",
-    );
+    throw new GitError("shallow", "fetch", "the cache repository is shallow");
   }
   const present = await presentObjects(git.cache, refs.values());
   const absent = [...refs].filter(([, sha]) => !present.has(sha)).map(([ref]) => ref);
@@ -198,9 +193,6 @@ async function verifyComplete(git: MirrorGit, refs: RefMap): Promise<void> {
     throw new ToolError(
       "EINCOMPLETE",
       `the fetch did not bring ${plural(absent.length, "ref")}: ${absent.slice(0, 5).join(", ")}`,
-      {
-        fix: "Nothing was pushed. Run again; if it persists, delete the cache directory.",
-      },
     );
   }
 }

@@ -1,3 +1,4 @@
+import type { FixChoice } from "./catalog.ts";
 import { ToolError } from "./tool-error.ts";
 
 /**
@@ -17,46 +18,46 @@ export type GitFailureKind =
   | "disk-full"
   | "other";
 
-export class GitError extends ToolError {
+const CODES = {
+  auth: "EGITAUTH",
+  "not-found": "EGITNOTFOUND",
+  "host-key": "EHOSTKEY",
+  transient: "EGITNETWORK",
+  timeout: "EGITTIMEOUT",
+  shallow: "EGITSHALLOW",
+  "missing-tool": "EGITMISSING",
+  redirect: "EGITREDIRECT",
+  cancelled: "ECANCELLED",
+  "disk-full": "EDISKFULL",
+  other: "EGIT",
+} as const satisfies Record<GitFailureKind, string>;
+
+export type GitErrorCode = (typeof CODES)[GitFailureKind];
+
+export interface GitErrorOptions {
+  /** Which of the catalog's fixes fits: the side that failed, or the directory to free. */
+  fix?: FixChoice<GitErrorCode> | undefined;
+  cause?: unknown;
+  /** git's own last meaningful lines of stderr. */
+  detail?: readonly string[] | undefined;
+}
+
+export class GitError extends ToolError<GitErrorCode> {
   readonly kind: GitFailureKind;
   /** The git verb that failed (`fetch`, `push`, …), for messages and reports. */
   readonly verb: string;
   /** git's own last meaningful lines of stderr, as it wrote them (redacted on the way out). */
   readonly detail: readonly string[];
 
-  constructor(
-    kind: GitFailureKind,
-    verb: string,
-    message: string,
-    fix?: string,
-    cause?: unknown,
-    detail: readonly string[] = [],
-  ) {
-    super(codeOf(kind), message, { fix, cause });
+  constructor(kind: GitFailureKind, verb: string, message: string, options: GitErrorOptions = {}) {
+    super(CODES[kind], message, { fix: options.fix, cause: options.cause });
     this.name = "GitError";
     this.kind = kind;
     this.verb = verb;
-    this.detail = detail;
+    this.detail = options.detail ?? [];
   }
 
   get retryable(): boolean {
     return this.kind === "transient" || this.kind === "timeout";
   }
-}
-
-function codeOf(kind: GitFailureKind): string {
-  const codes: Record<GitFailureKind, string> = {
-    auth: "EGITAUTH",
-    "not-found": "EGITNOTFOUND",
-    "host-key": "EHOSTKEY",
-    transient: "EGITNETWORK",
-    timeout: "EGITTIMEOUT",
-    shallow: "EGITSHALLOW",
-    "missing-tool": "EGITMISSING",
-    redirect: "EGITREDIRECT",
-    cancelled: "ECANCELLED",
-    "disk-full": "EDISKFULL",
-    other: "EGIT",
-  };
-  return codes[kind];
 }

@@ -76,10 +76,7 @@ async function sshAuth(
   keys: EndpointKeys,
 ): Promise<EndpointAuth> {
   if (endpoint.knownHosts == null) {
-    throw new ToolError("ESSHHOSTS", `no known_hosts for ${endpoint.url}`, {
-      fix: "Set known_hosts to the name of a variable holding the server's host keys; ci-mirror never trusts an unknown host.",
-      exitCode: 2,
-    });
+    throw new ToolError("ESSHHOSTS", `no known_hosts for ${endpoint.url}`);
   }
   const scratch = await mkdtemp(join(tmpdir(), "ci-mirror-ssh-")).catch((error: unknown) => {
     throw diskFullError(error, { tempDir: tmpdir() }) ?? error;
@@ -157,7 +154,7 @@ function requireVariable(env: Env, name: string, key: string): string {
   const value = env[name];
   if (value == null || value === "") {
     throw new ToolError("EENVMISSING", `variable ${name} (named by \`${key}\`) is not set`, {
-      fix: `Define ${name} as a masked CI/CD variable in the project or group settings, or export it before running.`,
+      fix: ["variable", { name }],
     });
   }
   return value;

@@ -16,40 +16,32 @@ interface FailureLike {
   cwd?: string;
 }
 
-export const REDIRECT_FIX =
-  "ci-mirror sends credentials only to the URL in the config and follows no redirect with them. If the repository moved, check where to, and put its new URL in the config.";
-
-const PATTERNS: ReadonlyArray<{ kind: GitError["kind"]; test: RegExp; fix: string }> = [
+// git's and libcurl's words for each kind of failure; the fix for each is in the catalog.
+const PATTERNS: ReadonlyArray<{ kind: GitError["kind"]; test: RegExp }> = [
   {
     kind: "host-key",
     test: /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i,
-    fix: "Add the server's host key to the known_hosts variable (ssh-keyscan output, checked out of band).",
   },
   {
     // http.followRedirects=false (credentials.ts): git stops at the redirect and says only this.
     kind: "redirect",
     test: /The requested URL returned error: 30[0-8]\b/,
-    fix: REDIRECT_FIX,
   },
   {
     kind: "auth",
     test: /Authentication failed|could not read (Username|Password)|HTTP Basic: Access denied|returned error: 40[13]\b|Permission denied \(publickey|Permission denied, please try again|terminal prompts disabled|access denied|not authorized/i,
-    fix: "Check that the token variable is set and the token can read the source and write the target (write_repository).",
   },
   {
     kind: "not-found",
     test: /repository '.*' not found|returned error: 404\b|does not appear to be a git repository|Repository not found|No such file or directory/i,
-    fix: "Check the repository URL; for a GitLab target, create the project first.",
   },
   {
     kind: "shallow",
     test: /shallow update not allowed|is a shallow repository/i,
-    fix: "The cache repository is shallow; delete the cache directory and run again.",
   },
   {
     kind: "transient",
     test: /returned error: 5\d\d\b|RPC failed|early EOF|unexpected disconnect|the remote end hung up|Connection reset|Connection refused|Connection timed out|Operation timed out|Could not resolve host|Failed to connect|transfer closed|remote end hung up|SSL_read|GnuTLS recv error|curl \d+ |fetch-pack: invalid index-pack output|index-pack failed|protocol error: bad pack header|Empty reply from server/i,
-    fix: "The network or the server failed; ci-mirror retried. Run again later, or raise --timeout for very large repositories.",
   },
 ];
 
@@ -59,52 +51,35 @@ export function classifyGitFailure(verb: string, error: unknown): GitError {
   const detail = lastMeaningfulLine(stderr);
   const words = gitWords(stderr);
   if (failure.code === "ENOENT") {
-    return new GitError(
-      "missing-tool",
-      verb,
-      "git is not installed or not on PATH",
-      "Install git (2.31 or newer).",
-      error,
-    );
+    return new GitError("missing-tool", verb, "git is not installed or not on PATH", { cause: error });
   }
   if (failure.timedOut === true) {
-    return new GitError(
-      "timeout",
-      verb,
-      `git ${verb} timed out`,
-      "Raise --timeout, or check the network between the runner and the remote.",
-      error,
-      words,
-    );
+    return new GitError("timeout", verb, `git ${verb} timed out`, { cause: error, detail: words });
   }
   // Before the network patterns: git follows a failed write with "index-pack failed", which
   // would read as a broken connection and be retried, to fail the same way each time.
   const full = ownLines(stderr).findLast((line) => DISK_FULL.test(line));
   if (full !== undefined) {
     const where = failure.cwd ?? "the cache dir";
-    return new GitError(
-      "disk-full",
-      verb,
-      `git ${verb} failed: ${full.replace(/^(fatal|error):\s*/, "")}`,
-      `The disk that holds ${where} is full. Free space there, or point --cache-dir at a disk with room; ci-mirror does not retry this, as it would fail the same way.`,
-      error,
-      words,
-    );
+    return new GitError("disk-full", verb, `git ${verb} failed: ${full.replace(/^(fatal|error):\s*/, "")}`, {
+      fix: ["git", { where }],
+      cause: error,
+      detail: words,
+    });
   }
   for (const pattern of PATTERNS) {
     if (pattern.test.test(stderr)) {
-      return new GitError(pattern.kind, verb, `git ${verb} failed: ${detail}`, pattern.fix, error, words);
+      return new GitError(pattern.kind, verb, `git ${verb} failed: ${detail}`, {
+        cause: error,
+        detail: words,
+      });
     }
   }
   const exit = typeof failure.exitCode === "number" ? ` (exit ${failure.exitCode})` : "";
-  return new GitError(
-    "other",
-    verb,
-    `git ${verb} failed${exit}: ${detail || "no error output"}`,
-    undefined,
-    error,
-    words,
-  );
+  return new GitError("other", verb, `git ${verb} failed${exit}: ${detail || "no error output"}`, {
+    cause: error,
+    detail: words,
+  });
 }
 
 const DISK_FULL = /No space left on device|Disk quota exceeded/i;
@@ -123,35 +98,19 @@ function ownLines(stderr: string): string[] {
 
 export type RemoteSide = "upstream" | "target";
 
-// What to do depends on which side failed: the keys to check are that side's.
-const SIDE_FIXES: Partial<Record<GitError["kind"], Record<RemoteSide, string>>> = {
-  auth: {
-    upstream:
-      "Check the upstream's credential, the variable named by `source_token` (or `ssh_key` over SSH): it must be able to read the upstream. A credential that is set but refused is wrong, expired or revoked.",
-    target:
-      "Check the target's credential, the variable named by `target.token` (or `target.ssh_key` over SSH): it must be able to write the target (GitLab: write_repository, role Developer or above). A credential that is set but refused is wrong, expired or revoked.",
-  },
-  "not-found": {
-    upstream:
-      'Check the `source` URL. A private repository also answers "not found" to a credential that cannot read it: check `source_token`.',
-    target:
-      'Check the target URL; for a GitLab target, create the project first, or set `create_target`. A credential without access also gets "not found": check `target.token`.',
-  },
-  "host-key": {
-    upstream:
-      "Add the upstream's host key to the variable named by `known_hosts` (ssh-keyscan output, checked out of band).",
-    target:
-      "Add the target's host key to the variable named by `target.known_hosts` (ssh-keyscan output, checked out of band).",
-  },
-};
+// What to do depends on which side failed: the catalog has each side's fix for these.
+const SIDED: ReadonlySet<GitError["kind"]> = new Set(["auth", "not-found", "host-key"]);
 
 /**
  * The same failure, told as the failure of one side: which side and URL (config URLs never hold
  * credentials, and output is redacted anyway), git's own words, and a fix for that side.
  */
 export function onSide(error: GitError, side: RemoteSide, url: string): GitError {
-  const fix = SIDE_FIXES[error.kind]?.[side] ?? error.fix;
-  return new GitError(error.kind, error.verb, `${side} ${url}: ${error.message}`, fix, error, error.detail);
+  return new GitError(error.kind, error.verb, `${side} ${url}: ${error.message}`, {
+    fix: SIDED.has(error.kind) ? side : error.fixChoice,
+    cause: error,
+    detail: error.detail,
+  });
 }
 
 // git's progress meters: how far it got, never why it failed.

@@ -1,5 +1,4 @@
 import { GitError } from "../errors/git-error.ts";
-import { REDIRECT_FIX } from "./errors.ts";
 
 export type GitService = "git-upload-pack" | "git-receive-pack";
 
@@ -29,8 +28,7 @@ export async function namingRedirects<T>(
       "redirect",
       error.verb,
       `git ${error.verb} refused a redirect: ${url} answered HTTP ${status}, ${where}`,
-      REDIRECT_FIX,
-      error,
+      { cause: error },
     );
   }
 }

@@ -146,7 +146,7 @@ export async function runGit(
 }
 
 function cancelled(verb: string, cause?: unknown): GitError {
-  return new GitError("cancelled", verb, `git ${verb} was stopped: the run was cancelled`, undefined, cause);
+  return new GitError("cancelled", verb, `git ${verb} was stopped: the run was cancelled`, { cause });
 }
 
 function killGroup(group: number, signal: NodeJS.Signals): void {

@@ -229,10 +229,7 @@ type RemoteMirrorCalls = Pick<
 function remoteMirrorCalls({ api, call, listAll }: Requests, hasToken: boolean): RemoteMirrorCalls {
   function mirrorRoute(project: ProjectRef, mirrorId?: number): Omit<ErrorContext, "host"> {
     if (!hasToken) {
-      throw new ToolError("EGITLABTOKEN", "CI_JOB_TOKEN cannot manage push mirrors", {
-        fix: "GitLab does not accept job tokens on remote-mirror routes: set GITLAB_TOKEN (or the variable named by gitlab.token) to a Maintainer's api-scoped token.",
-        exitCode: 2,
-      });
+      throw new ToolError("EGITLABTOKEN", "CI_JOB_TOKEN cannot manage push mirrors");
     }
     return { project: String(project), mirrorId, mirrorRoute: true };
   }
@@ -316,11 +313,7 @@ function noPublicKey(project: string, mirror: RemoteMirror): ToolError {
   return new ToolError(
     "EGITLABNOKEY",
     `push mirror ${mirror.id} of ${project} ${reason}: it has no public key`,
-    {
-      fix: sshUrl
-        ? "Only mirrors with auth_method ssh_public_key have a key GitLab generated: update the mirror with --auth-method ssh_public_key, then add the key it shows to the target."
-        : "Only ssh:// mirrors with auth_method ssh_public_key have a key GitLab generated; this one authenticates with the password in its URL.",
-    },
+    { fix: sshUrl ? "sshUrl" : undefined },
   );
 }
 
@@ -342,9 +335,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
     throw new ToolError(
       "EGITLABUNEXPECTED",
       `unexpected response shape from GitLab: ${result.error.message}`,
-      {
-        fix: "This GitLab version answers differently than ci-mirror expects; please report it.",
-      },
+      { fix: "shape" },
     );
   }
   return result.data;

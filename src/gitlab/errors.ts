@@ -4,7 +4,7 @@
  * never from the request, so a token cannot leak through them.
  */
 import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from "@gitbeaker/rest";
-import { ToolError } from "../errors/tool-error.ts";
+import { ToolError, isToolError } from "../errors/tool-error.ts";
 import { retryAfterMs } from "./transport.ts";
 
 export interface ErrorContext {
@@ -20,20 +20,17 @@ export interface ErrorContext {
 }
 
 export function gitLabError(error: unknown, context: ErrorContext): ToolError {
-  if (error instanceof ToolError) return error;
+  if (isToolError(error)) return error;
   const { host } = context;
   if (error instanceof GitbeakerTimeoutError) {
-    return new ToolError("EGITLABTIMEOUT", `${host} did not answer in time`, {
-      fix: "Check that GitLab is reachable from the runner, or raise the timeout.",
-      cause: error,
-    });
+    return new ToolError("EGITLABTIMEOUT", `${host} did not answer in time`, { cause: error });
   }
   if (error instanceof GitbeakerRetryError) {
     const limited = error.message.includes("429");
     return new ToolError(
       limited ? "EGITLABRATELIMIT" : "EGITLABUNAVAILABLE",
       limited ? `${host} kept rate-limiting the requests` : `${host} kept failing`,
-      { fix: "Run the job again later.", cause: error },
+      { cause: error },
     );
   }
   if (error instanceof GitbeakerRequestError && error.cause?.response != null) {
@@ -42,7 +39,7 @@ export function gitLabError(error: unknown, context: ErrorContext): ToolError {
   if (error instanceof TypeError) {
     const reason = networkReason(error);
     return new ToolError("EGITLABUNAVAILABLE", `cannot reach ${host}${reason === "" ? "" : ` (${reason})`}`, {
-      fix: "Check gitlab.url / $CI_SERVER_URL and that the runner can reach GitLab.",
+      fix: "unreachable",
       cause: error,
     });
   }
@@ -62,20 +59,14 @@ function fromResponse(
   const where = target == null ? "" : ` on ${target}`;
   if (status === 401) {
     if (context.mirrorRoute === true && context.tokenValid === true) return permissionError(context, cause);
-    return new ToolError("EGITLABAUTH", `token rejected by ${host} (401)`, {
-      fix: "The token is unknown, expired or revoked: set a valid api-scoped token in the variable named by gitlab.token (default GITLAB_TOKEN).",
-      cause,
-    });
+    return new ToolError("EGITLABAUTH", `token rejected by ${host} (401)`, { cause });
   }
   if (status === 403) {
     if (description === "insufficient_scope") {
       return new ToolError(
         "EGITLABPERMISSION",
         `token lacks the api scope${where} (403 insufficient_scope)`,
-        {
-          fix: "Use a token with the `api` scope.",
-          cause,
-        },
+        { fix: "scope", cause },
       );
     }
     return permissionError(context, cause);
@@ -91,16 +82,10 @@ function fromResponse(
   if (status === 429) {
     const wait = retryAfterMs(response.headers.get("retry-after"));
     const after = wait == null ? "" : `; it asks to wait ${Math.ceil(wait / 1000)}s`;
-    return new ToolError("EGITLABRATELIMIT", `${host} is rate-limiting requests (429)${after}`, {
-      fix: "Run the job again later, or ask the GitLab admin about the API rate limits.",
-      cause,
-    });
+    return new ToolError("EGITLABRATELIMIT", `${host} is rate-limiting requests (429)${after}`, { cause });
   }
   if (status >= 500) {
-    return new ToolError("EGITLABUNAVAILABLE", `${host} failed (${status})`, {
-      fix: "GitLab had a server-side problem; run the job again later.",
-      cause,
-    });
+    return new ToolError("EGITLABUNAVAILABLE", `${host} failed (${status})`, { cause });
   }
   return new ToolError(
     "EGITLABUNEXPECTED",
@@ -115,37 +100,33 @@ function permissionError(context: ErrorContext, cause: unknown): ToolError {
   const target = context.project ?? context.group ?? "this resource";
   const role = context.mirrorRoute === true ? "Maintainer" : "enough access";
   return new ToolError("EGITLABPERMISSION", `token lacks ${role} on ${target}`, {
-    fix:
-      context.mirrorRoute === true
-        ? `Managing push mirrors needs the Maintainer role on ${target} (GitLab answers 401 here, not 403).`
-        : `Give the token's user access to ${target}.`,
+    fix: [context.mirrorRoute === true ? "mirrors" : "access", { target }],
     cause,
   });
 }
 
 function notFound(description: string, context: ErrorContext, cause: unknown): ToolError {
-  const fix = "Check the path or id, and that the token's user can see it (GitLab answers 404 to both).";
   if (/project not found/i.test(description) || (context.project != null && context.mirrorId == null)) {
-    return new ToolError("EGITLABNOTFOUND", `project not found: ${context.project ?? "?"}`, { fix, cause });
+    return new ToolError("EGITLABNOTFOUND", `project not found: ${context.project ?? "?"}`, { cause });
   }
   if (/group not found/i.test(description) || (context.group != null && context.project == null)) {
-    return new ToolError("EGITLABNOTFOUND", `group not found: ${context.group ?? "?"}`, { fix, cause });
+    return new ToolError("EGITLABNOTFOUND", `group not found: ${context.group ?? "?"}`, { cause });
   }
   if (context.mirrorId != null) {
     return new ToolError(
       "EGITLABNOTFOUND",
       `push mirror ${context.mirrorId} not found in ${context.project ?? "the project"}`,
-      { fix: "List the project's mirrors with `ci-mirror push-mirrors list`.", cause },
+      { fix: "mirror", cause },
     );
   }
-  return new ToolError("EGITLABNOTFOUND", `not found on ${context.host}`, { fix, cause });
+  return new ToolError("EGITLABNOTFOUND", `not found on ${context.host}`, { cause });
 }
 
 /** GitLab refused a request as invalid (400, 409, 412, 422); `reasons` are its own words. */
-export class GitLabRefusal extends ToolError {
+export class GitLabRefusal extends ToolError<"EGITLABVALIDATION"> {
   readonly reasons: readonly string[];
   constructor(message: string, reasons: readonly string[], cause: unknown) {
-    super("EGITLABVALIDATION", message, { fix: "Correct the values named above.", cause });
+    super("EGITLABVALIDATION", message, { cause });
     this.reasons = reasons;
   }
 }

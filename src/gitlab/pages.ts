@@ -35,9 +35,7 @@ export async function allPages(
   options: PageOptions,
 ): Promise<unknown[]> {
   const fail = (problem: string): ToolError =>
-    new ToolError("EGITLABPAGES", `${options.host} ${problem} while listing ${options.what}`, {
-      fix: "GitLab does not paginate this way: check that gitlab.url points at GitLab itself, not at a proxy or another server.",
-    });
+    new ToolError("EGITLABPAGES", `${options.host} ${problem} while listing ${options.what}`);
   const first = await getPage(1);
   const pages = [rowsOf(first, 1, options, fail)];
   const counted = headerNumber(first, "x-total-pages", fail);

@@ -31,17 +31,15 @@ export function resolveGitLabSettings(
 ): ResolvedGitLabSettings {
   const rawUrl = options.urlOverride ?? gitlab?.url ?? env.CI_SERVER_URL;
   if (rawUrl == null || rawUrl.trim() === "") {
-    const flag = options.urlFlag === true ? ", pass --gitlab-url" : "";
     throw new ToolError("EGITLABCONFIG", "no GitLab URL: neither gitlab.url nor $CI_SERVER_URL is set", {
-      fix: `Set \`gitlab: { url: https://gitlab.example.com }\` in the config${flag}, or run inside a GitLab CI job (which sets CI_SERVER_URL).`,
-      exitCode: 2,
+      fix: options.urlFlag === true ? "noUrlOrFlag" : undefined,
     });
   }
   const url = normaliseUrl(rawUrl.trim());
   const variable = gitlab?.token ?? DEFAULT_TOKEN_VARIABLE;
   const token = env[variable];
   if (token != null && token !== "") {
-    refuseShortSecret(variable, token, { exitCode: 2 });
+    refuseShortSecret(variable, token);
     options.redactor?.add(token);
     return { url, token, tokenSource: variable };
   }
@@ -50,9 +48,8 @@ export function resolveGitLabSettings(
     options.redactor?.add(jobToken);
     return { url, jobToken, tokenSource: "CI_JOB_TOKEN" };
   }
-  throw new ToolError("EGITLABTOKEN", `no GitLab token: $${variable} is not set`, {
-    fix: `Add a masked CI/CD variable ${variable} holding a token with the api scope (or name another variable in gitlab.token).`,
-    exitCode: 2,
+  throw new ToolError("EENVMISSING", `no GitLab token: $${variable} is not set`, {
+    fix: ["gitlabToken", { name: variable }],
   });
 }
 
@@ -63,15 +60,11 @@ function normaliseUrl(url: string): string {
   } catch {
     // A token pasted where the URL goes must not be printed back.
     const shown = looksLikeSecret(url) ? " (not shown: it looks like a token)" : `: ${url}`;
-    throw new ToolError("EGITLABCONFIG", `the GitLab URL is not a URL${shown}`, {
-      fix: "Write it as https://gitlab.example.com",
-      exitCode: 2,
-    });
+    throw new ToolError("EGITLABCONFIG", `the GitLab URL is not a URL${shown}`, { fix: "notUrl" });
   }
   if (parsed.username !== "" || parsed.password !== "") {
     throw new ToolError("EGITLABCONFIG", "the GitLab URL must not contain credentials", {
-      fix: "Put the token in the variable named by gitlab.token instead.",
-      exitCode: 2,
+      fix: "credentials",
     });
   }
   // gitbeaker appends `/api/v4` itself; a relative-URL install keeps its path prefix.

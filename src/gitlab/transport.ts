@@ -150,9 +150,6 @@ function redirectError(url: URL, method: string, response: Response): ToolError 
   return new ToolError(
     "EGITLABREDIRECT",
     `${url.host} answered ${method} ${url.pathname} with a redirect (${response.status}) to ${redirectTarget(response.headers.get("location"), url)}; ci-mirror follows no redirect from the GitLab API, so neither the token nor the request went there`,
-    {
-      fix: "GitLab does not redirect API calls: set gitlab.url (or --gitlab-url, or $CI_SERVER_URL) to the instance's own address, or to its new one if it has moved.",
-    },
   );
 }
 
@@ -176,7 +173,7 @@ async function readText(response: Response, url: URL): Promise<string> {
     new ToolError(
       "EGITLABUNEXPECTED",
       `${url.host} sent more than ${MAX_BODY_BYTES / 1024 / 1024} MiB for ${url.pathname}; ci-mirror reads no API response that large`,
-      { fix: "Check that gitlab.url points at GitLab itself, not at a proxy or another server." },
+      { fix: "tooLarge" },
     );
   const declared = Number(response.headers.get("content-length") ?? "");
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {

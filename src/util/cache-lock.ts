@@ -74,8 +74,7 @@ export async function acquireCacheLock(cacheDir: string, now: () => number = Dat
     await takeOver(path, holder);
   }
   throw new ToolError("ELOCKED", "could not take the cache dir lock: other runs keep taking it", {
-    fix: "Nothing was run. Run again.",
-    exitCode: 3,
+    fix: "contended",
   });
 }
 
@@ -221,8 +220,7 @@ function lockedError(holderText: string): ToolError {
       : `held by pid ${holder.pid} on host ${plain(holder.host)}${holder.since !== "" ? ` since ${plain(holder.since)}` : ""}`;
   // Exit 3: nothing was run and the config is fine; a scheduler may simply run again.
   return new ToolError("ELOCKED", `the cache dir is in use by another ci-mirror run (${who})`, {
-    fix: `Nothing was run. Wait for that run to finish, or give this run its own --cache-dir. The lock of a run that was killed on this machine is taken over at once; one from another machine expires ${STALE_AFTER_MS / 1000}s after its last heartbeat.`,
-    exitCode: 3,
+    fix: ["held", { staleSeconds: STALE_AFTER_MS / 1000 }],
   });
 }
 
@@ -232,7 +230,6 @@ function lockIoError(path: string, error: unknown): ToolError {
   if (full !== undefined) return full;
   const reason = error instanceof Error ? error.message : String(error);
   return new ToolError("ELOCKWRITE", `could not write the cache dir lock ${path}: ${reason}`, {
-    fix: "Make room on the filesystem that holds the cache dir (or fix its permissions), or give this run another --cache-dir.",
     cause: error,
   });
 }

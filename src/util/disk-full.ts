@@ -28,7 +28,7 @@ export function diskFullError(error: unknown, places: WritePlaces, file?: string
           : dirname(written);
   const what = code === "ENOSPC" ? "no space left on device" : "disk quota exceeded";
   return new ToolError("EDISKFULL", `could not write ${written ?? "a file"}: ${what}`, {
-    fix: `The disk that holds ${where} is full. Free space there and run again.`,
+    fix: ["at", { where }],
     cause: error,
   });
 }

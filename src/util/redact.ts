@@ -8,7 +8,7 @@
  * secret is registered in every form it takes on the way out: raw, URL-encoded, base64 (also as
  * the `user:secret` of a Basic header), JSON-escaped and XML-escaped.
  */
-import { ToolError, type ExitCode } from "../errors/tool-error.ts";
+import { ToolError } from "../errors/tool-error.ts";
 
 export const MASK = "[MASKED]";
 
@@ -121,18 +121,11 @@ export function scrubUrlCredentials(text: string): string {
  * Refuse a credential too short to mask (see MIN_SECRET_LENGTH), naming the variable and never
  * the value. Called wherever a credential is read for use.
  */
-export function refuseShortSecret(
-  variable: string,
-  value: string,
-  options: { exitCode?: ExitCode } = {},
-): void {
+export function refuseShortSecret(variable: string, value: string): void {
   if (value.length >= MIN_SECRET_LENGTH) return;
   throw new ToolError(
     "ESECRETSHORT",
     `variable ${variable} holds a credential shorter than ${MIN_SECRET_LENGTH} characters`,
-    {
-      fix: `A value that short cannot be masked in logs and reports (GitLab masks variables of ${MIN_SECRET_LENGTH} characters or more): put a real token in ${variable}.`,
-      exitCode: options.exitCode,
-    },
+    { fix: ["variable", { name: variable, min: MIN_SECRET_LENGTH }] },
   );
 }

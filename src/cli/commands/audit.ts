@@ -108,10 +108,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
     includeShared: config.audit?.includeShared === true,
   };
   if (scope.projects.length + scope.groups.length + scope.pushMirrors.length === 0) {
-    throw new ToolError("EAUDITEMPTY", `${config.file}: nothing to audit`, {
-      fix: "List projects or groups under `audit:`, or declare `push_mirrors:`.",
-      exitCode: 2,
-    });
+    throw new ToolError("EAUDITEMPTY", `${config.file}: nothing to audit`);
   }
   const gitlab = resolveGitLabSettings(config.gitlab, world.env, { redactor });
   const port = createGitLabClient({ ...gitlab, redactor });

@@ -69,10 +69,6 @@ async function checkImageTools(world: CliWorld): Promise<void> {
     throw new ToolError(
       "ENOGIT",
       "git is not installed in this image, and every sync job runs in the same image",
-      {
-        fix: "Use the image input's default (the ci-mirror image), or install git with the before_script input (see the Quick start in the README).",
-        exitCode: 2,
-      },
     );
   }
   if (!(await lfsInstalled(ctx)))

@@ -99,14 +99,10 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
     case "update": {
       const id = requireId(args.id);
       if (args.url != null) {
-        throw new UsageError(
-          "GitLab cannot change a push mirror's URL",
-          "Delete the mirror and create it again with the new URL (or declare it and use `push-mirrors apply`).",
-        );
+        throw new UsageError("GitLab cannot change a push mirror's URL", "mirrorUrl");
       }
       const input = attributes(args);
-      if (Object.keys(input).length === 0)
-        throw new UsageError("nothing to update", "Pass at least one attribute flag.");
+      if (Object.keys(input).length === 0) throw new UsageError("nothing to update", "noAttributes");
       const mirror = redactor.redactValue(
         await port.updateRemoteMirror(project, id, input).catch((error: unknown) => {
           throw mirrorRefusal(error, project, `#${id}`);
@@ -145,19 +141,18 @@ function createInput(
   if (hasCredentials(args.url)) {
     throw new UsageError(
       "--url must not contain credentials (they would end up in shell history and job logs)",
-      "Pass the variable that holds the token with --token-var NAME, and the user with --username.",
+      "urlCredentials",
     );
   }
   let url = args.url;
   if (tokenVar != null) {
     const password = world.env[tokenVar];
     if (password == null || password === "") {
-      throw new ToolError("EPUSHMIRRORTOKEN", `$${tokenVar} is not set`, {
-        fix: `Set ${tokenVar} to the token the mirror pushes with.`,
-        exitCode: 2,
+      throw new ToolError("EENVMISSING", `$${tokenVar} is not set`, {
+        fix: ["pushMirrorToken", { name: tokenVar }],
       });
     }
-    refuseShortSecret(tokenVar, password, { exitCode: 2 });
+    refuseShortSecret(tokenVar, password);
     redactor.add(password);
     url = mirrorUrlWithCredentials(url, args.username ?? "oauth2", password);
   } else if (args.username != null) {
@@ -172,7 +167,7 @@ function attributes(args: PushMirrorsArgs): RemoteMirrorInput {
   if (args.onlyProtectedBranches != null && args.mirrorBranchRegex != null) {
     throw new UsageError(
       "--only-protected-branches and --mirror-branch-regex are mutually exclusive (GitLab refuses both in one request)",
-      "Pass one of them: a regex turns protected-only off, and --only-protected-branches clears the regex.",
+      "protectedOrRegex",
     );
   }
   const input: RemoteMirrorInput = {};
@@ -193,13 +188,11 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 function requireProject(project: string | undefined): string {
-  if (project == null || project === "")
-    throw new UsageError("say which project", "Pass --project ID_OR_PATH.");
+  if (project == null || project === "") throw new UsageError("say which project", "project");
   return project;
 }
 
 function requireId(id: number | undefined): number {
-  if (id == null || !Number.isInteger(id) || id < 1)
-    throw new UsageError("say which mirror", "Pass --id N (see `push-mirrors list`).");
+  if (id == null || !Number.isInteger(id) || id < 1) throw new UsageError("say which mirror", "mirrorId");
   return id;
 }

@@ -12,7 +12,7 @@ export async function runSync(args: SyncArgs, world: CommandWorld): Promise<Exit
     .map((name) => name.trim())
     .filter(Boolean);
   if ((only == null || only.length === 0) && !args.all) {
-    throw new UsageError("say which mirrors to sync", "Pass --mirror NAME (repeatable) or --all.");
+    throw new UsageError("say which mirrors to sync", "whichMirrors");
   }
   if (only != null && only.length > 0 && args.all)
     throw new UsageError("--mirror and --all exclude each other");

@@ -3,7 +3,7 @@
  * through the port. Takes a Config object, not a file, so it runs the same from the CLI and tests.
  */
 import type { Config, PushMirrorDecl } from "../../config/types.ts";
-import { ToolError } from "../../errors/tool-error.ts";
+import { ToolError, isToolError } from "../../errors/tool-error.ts";
 import type { Env } from "../../util/env.ts";
 import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
@@ -103,10 +103,11 @@ function missingCredential(
 function oneError(errors: readonly ToolError[]): ToolError {
   const [first] = errors;
   if (errors.length === 1 && first != null) return first;
-  return new ToolError("EPUSHMIRRORTOKEN", errors.map((e) => e.message).join("; "), {
-    fix: "Add a masked CI/CD variable for each, holding the token the mirror pushes with.",
-    exitCode: first?.exitCode ?? 2,
-  });
+  const message = errors.map((e) => e.message).join("; ");
+  if (errors.every((e) => e.code === "EENVMISSING"))
+    return new ToolError("EENVMISSING", message, { fix: "pushMirrorTokens" });
+  // A credential too short among them: its code leads, every problem is named.
+  return new ToolError(errors.find((e) => e.code !== "EENVMISSING")?.code ?? "EENVMISSING", message);
 }
 
 async function execute(
@@ -187,22 +188,20 @@ function credentialsOf(
   const password = context.env[variable];
   if (password == null || password === "") {
     throw new ToolError(
-      "EPUSHMIRRORTOKEN",
+      "EENVMISSING",
       `push mirror ${decl.url} of ${decl.project}: $${variable} is not set`,
       {
-        fix: `Add a masked CI/CD variable ${variable} with the token the mirror pushes with.`,
-        exitCode: 2,
+        fix: ["pushMirrorToken", { name: variable }],
       },
     );
   }
-  refuseShortSecret(variable, password, { exitCode: 2 });
+  refuseShortSecret(variable, password);
   context.redactor?.add(password);
   return { username: decl.username ?? DEFAULT_USERNAME, password };
 }
 
+/** The GitLab client turns every failure into a ToolError: anything else is a bug of ours. */
 function asToolError(error: unknown): ToolError {
-  if (error instanceof ToolError) return error;
-  return new ToolError("EGITLABUNEXPECTED", error instanceof Error ? error.message : String(error), {
-    cause: error,
-  });
+  if (isToolError(error)) return error;
+  return new ToolError("EINTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
 }
