@@ -1,11 +1,27 @@
 // How the CLI is bundled into one self-contained ESM file with a shebang, and the check that
 // it stayed self-contained. Used by scripts/build.ts, by the bundle test, and by the bench (which
 // bundles its no-op floor program the same way, so the two start up alike).
-import { build, type Metafile } from "esbuild";
+import { build, type Metafile, type Plugin } from "esbuild";
 import { chmod, readFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 
 const CLI_ENTRY = new URL("../src/cli/bin.ts", import.meta.url).pathname;
+const TEXT_WIDTH = new URL("../src/cli/text-width.ts", import.meta.url).pathname;
+
+/**
+ * yargs (and cliui, wrap-ansi) measure strings only to lay out --help, but string-width builds an
+ * Intl.Segmenter and Unicode-property regexes as it loads: ~45 ms at every start, a no-op sync
+ * included. Their `string-width` is src/cli/text-width.ts, which counts ASCII itself and loads
+ * the real package (bundled, and run on first use) for any other text.
+ */
+const textWidthShim: Plugin = {
+  name: "text-width-shim",
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.importer === TEXT_WIDTH ? undefined : { path: TEXT_WIDTH },
+    );
+  },
+};
 
 export async function bundle(
   outfile: string,
@@ -31,12 +47,7 @@ export async function bundle(
     legalComments: "none",
     metafile: true,
     define: { CI_MIRROR_VERSION: JSON.stringify(pkg.version) },
-    alias: {
-      // yargs (and cliui, wrap-ansi) measure strings only to lay out --help, but string-width
-      // builds an Intl.Segmenter and Unicode-property regexes as it loads: ~45 ms at every start,
-      // a no-op sync included. Ours counts ASCII and builds the rest on first non-ASCII text.
-      "string-width": new URL("../src/cli/text-width.ts", import.meta.url).pathname,
-    },
+    plugins: [textWidthShim],
     banner: {
       // Some dependencies are CommonJS and call require(); give the ESM bundle one.
       js: [

@@ -138,6 +138,34 @@ describe("the single-file bundle", () => {
     }
   });
 
+  it("loads no Unicode tables (no Intl.Segmenter) when all its text is ASCII", async () => {
+    // string-width builds an Intl.Segmenter as it loads (~45 ms); the bundle's shim loads it only
+    // for non-ASCII text (scripts/bundle.ts). A preload counts the segmenters built.
+    const { path: dir } = await tempDir("bundle-segmenter");
+    const preload = join(dir, "count-segmenters.mjs");
+    await writeFile(
+      preload,
+      [
+        "const Real = Intl.Segmenter;",
+        "let built = 0;",
+        "class Counting extends Real { constructor(...args) { super(...args); built += 1; } }",
+        'Object.defineProperty(Intl, "Segmenter", { value: Counting });',
+        'process.on("exit", () => process.stderr.write(`segmenters built: ${built}\\n`));',
+      ].join("\n"),
+    );
+    for (const args of [["--version"], ["--help"], ["sync", "--help"]]) {
+      const run = await execa(process.execPath, ["--import", preload, BUNDLE, ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        extendEnv: false,
+        reject: false,
+      });
+
+      expect(run.exitCode).toBe(0);
+      expect(run.stderr).toContain("segmenters built: 0");
+    }
+  });
+
   it("validates a good config with 0 and a bad one with 2, without a stack trace", async () => {
     const cwd = await configDir();
 
