@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { cpus, freemem, totalmem, release, platform } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV } from "../test/helpers/sandbox.ts";
 import { buildRepo, largeRepoSpec, listRefs, tempDir } from "../test/helpers/fixtures.ts";
 import type { RepoSpec } from "../test/helpers/fixtures.ts";
 import { CLI, PROJECT, buildCli, buildFloor, log, runBench } from "./lib/bench-main.ts";

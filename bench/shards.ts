@@ -15,7 +15,7 @@ import { cpus, platform, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
-import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV } from "../test/helpers/sandbox.ts";
 import { buildRepo, tempDir } from "../test/helpers/fixtures.ts";
 import { writeConfig } from "../test/helpers/cli.ts";
 import { createFixtureProject, runGitlabCiLocal } from "../test/helpers/gitlab-ci-local.ts";

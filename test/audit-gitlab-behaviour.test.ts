@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
-import type { GitServer } from "../src/sandbox/git-http-server.ts";
-import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox, ManualClock } from "../src/sandbox/gitlab/index.ts";
-import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
+import type { GitServer } from "./helpers/sandbox.ts";
+import { manualClock, startGitLabSandbox } from "./helpers/sandbox.ts";
+import type { GitLabSandbox, ManualClock } from "./helpers/sandbox.ts";
+import { HERMETIC_GIT_ENV } from "./helpers/sandbox.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const run = promisify(execFile);

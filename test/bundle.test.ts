@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../scripts/bundle.ts";
-import { HERMETIC_GIT_ENV } from "../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV } from "./helpers/sandbox.ts";
 import { runCli, writeConfig } from "./helpers/cli.ts";
 import { buildRepo, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer } from "./helpers/sync-env.ts";

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { assignShards } from "../src/child-pipeline/shards.ts";
-import type { GitServer } from "../src/sandbox/git-http-server.ts";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
+import type { GitServer } from "./helpers/sandbox.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
 import { buildRepo, listRefs } from "./helpers/fixtures.ts";
 import type { TempDir } from "./helpers/fixtures.ts";
 import {

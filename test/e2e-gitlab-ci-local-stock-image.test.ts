@@ -12,8 +12,8 @@ import { cp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GitServer } from "../src/sandbox/git-http-server.ts";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
+import type { GitServer } from "./helpers/sandbox.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
 import { buildRepo, listRefs, tempDir } from "./helpers/fixtures.ts";
 import type { TempDir } from "./helpers/fixtures.ts";
 import {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
 import {
   buildRepo,
   commitOnBranch,

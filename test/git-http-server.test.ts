@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
-import type { GitServer } from "../src/sandbox/git-http-server.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
+import type { GitServer } from "./helpers/sandbox.ts";
 import { GIT_ENV, buildRepo, commitOnBranch, forceBranch, listRefs, tempDir } from "./helpers/fixtures.ts";
 
 const WRITE = "write-token-0123";

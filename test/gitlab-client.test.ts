@@ -5,8 +5,8 @@ import { resolveGitLabSettings } from "../src/gitlab/settings.ts";
 import { mirrorUrlKey, mirrorUrlWithCredentials, sameMirrorTarget } from "../src/gitlab/mirror-url.ts";
 import { ToolError } from "../src/errors/tool-error.ts";
 import { Redactor } from "../src/util/redact.ts";
-import { startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox } from "./helpers/sandbox.ts";
+import type { GitLabSandbox } from "./helpers/sandbox.ts";
 
 let gl: GitLabSandbox;
 let token: string;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ToolError } from "../src/errors/tool-error.ts";
 import { createGitLabClient } from "../src/gitlab/client.ts";
-import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
 import { expectNoCanary, filesUnder, runTexts } from "./helpers/canary.ts";
 import { runCli } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fixtures.ts";

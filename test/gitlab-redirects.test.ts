@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
 import { expectNoCanary, runTexts, type ScannedText } from "./helpers/canary.ts";
 import { runCli, type CliRun } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fixtures.ts";

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Gitlab } from "@gitbeaker/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
-import type { GitServer } from "../src/sandbox/git-http-server.ts";
-import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox, ManualClock } from "../src/sandbox/gitlab/index.ts";
-import { HERMETIC_GIT_ENV, gitIdentity } from "../src/sandbox/hermetic-git-env.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
+import type { GitServer } from "./helpers/sandbox.ts";
+import { manualClock, startGitLabSandbox } from "./helpers/sandbox.ts";
+import type { GitLabSandbox, ManualClock } from "./helpers/sandbox.ts";
+import { HERMETIC_GIT_ENV, gitIdentity } from "./helpers/sandbox.ts";
 
 const TARGET_TOKEN = "target-secret-token-123";
 

@@ -1,7 +1,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError } from "@gitbeaker/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { manualClock, startGitLabSandbox } from "./helpers/sandbox.ts";
+import type { GitLabSandbox } from "./helpers/sandbox.ts";
 
 let gl: GitLabSandbox;
 let maintainer: string;

@@ -5,8 +5,8 @@
  */
 import { Gitlab } from "@gitbeaker/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox, ManualClock } from "../src/sandbox/gitlab/index.ts";
+import { manualClock, startGitLabSandbox } from "./helpers/sandbox.ts";
+import type { GitLabSandbox, ManualClock } from "./helpers/sandbox.ts";
 
 const MINUTE = 60_000;
 let gl: GitLabSandbox;

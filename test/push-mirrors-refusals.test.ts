@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { manualClock, startGitLabSandbox } from "../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { manualClock, startGitLabSandbox } from "./helpers/sandbox.ts";
+import type { GitLabSandbox } from "./helpers/sandbox.ts";
 import { runCli } from "./helpers/cli.ts";
 
 let gl: GitLabSandbox;

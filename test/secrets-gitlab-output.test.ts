@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mirrorUrlWithCredentials } from "../src/gitlab/mirror-url.ts";
-import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
 import { expectNoCanary, filesUnder, runTexts, type ScannedText } from "./helpers/canary.ts";
 import { runCli, type CliRun } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fixtures.ts";

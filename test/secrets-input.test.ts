@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitServer, type GitServer } from "../src/sandbox/git-http-server.ts";
-import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitServer, type GitServer } from "./helpers/sandbox.ts";
+import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
 import { expectNoCanary, filesUnder, runTexts } from "./helpers/canary.ts";
 import { runCli, writeConfig, type CliRun } from "./helpers/cli.ts";
 import { buildRepo, tempDir } from "./helpers/fixtures.ts";

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitServer, type GitServer } from "../src/sandbox/git-http-server.ts";
+import { startGitServer, type GitServer } from "./helpers/sandbox.ts";
 import { expectNoCanary, filesUnder, findCanary, runTexts } from "./helpers/canary.ts";
 import { buildRepo, tempDir } from "./helpers/fixtures.ts";
 import { runCli, writeConfig } from "./helpers/cli.ts";

@@ -5,7 +5,7 @@ import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HERMETIC_GIT_ENV, gitIdentity } from "../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV, gitIdentity } from "./helpers/sandbox.ts";
 import { shellQuote } from "../src/util/shell-quote.ts";
 import { sshAvailable, startSshServer } from "./helpers/sshd.ts";
 import type { SshServer } from "./helpers/sshd.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
 import { buildRepo, commitOnBranch, forceBranch, git, listRefs } from "./helpers/fixtures.ts";
-import { startGitServer } from "../src/sandbox/git-http-server.ts";
+import { startGitServer } from "./helpers/sandbox.ts";
 import {
   TARGET_TOKEN,
   UPSTREAM_TOKEN,

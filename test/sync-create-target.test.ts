@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
 import { buildRepo, listRefs } from "./helpers/fixtures.ts";
 import { runCli } from "./helpers/cli.ts";
 import { UPSTREAM_TOKEN, uniqueName, useGitServer } from "./helpers/sync-env.ts";

@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
-import { startGitLabSandbox, type GitLabSandbox } from "../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
 import { buildRepo, git, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { runCli } from "./helpers/cli.ts";
 import { UPSTREAM_TOKEN, receivePacks, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";

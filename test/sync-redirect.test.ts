@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { GitServer } from "../src/sandbox/git-http-server.ts";
+import type { GitServer } from "./helpers/sandbox.ts";
 import { tokensIn } from "./helpers/canary.ts";
 import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
 import { copyRepo, foreignServerForThisTest } from "./helpers/foreign-server.ts";

@@ -2,8 +2,8 @@
  * Child-process side of audit-sandbox.ts: starts the GitLab sandbox, seeds it and answers the
  * bench's requests over the IPC channel. Started by `startAuditSandbox`, never by hand.
  */
-import { startGitLabSandbox } from "../../src/sandbox/gitlab/index.ts";
-import type { GitLabSandbox, MirrorStatePatch, RecordedApiRequest } from "../../src/sandbox/gitlab/index.ts";
+import { startGitLabSandbox } from "../../test/helpers/sandbox.ts";
+import type { GitLabSandbox, MirrorStatePatch, RecordedApiRequest } from "../../test/helpers/sandbox.ts";
 import type {
   AuditHostCall,
   MirrorState,

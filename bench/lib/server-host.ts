@@ -2,8 +2,8 @@
  * Child-process side of server-process.ts: starts the sandbox git server and answers the bench's
  * requests over the IPC channel. Started by `startServerProcess`, never by hand.
  */
-import { startGitServer } from "../../src/sandbox/git-http-server.ts";
-import type { GitServer } from "../../src/sandbox/git-http-server.ts";
+import { startGitServer } from "../../test/helpers/sandbox.ts";
+import type { GitServer } from "../../test/helpers/sandbox.ts";
 import { serveParent } from "./serve-parent.ts";
 import type { HostCall, HostOptions } from "./server-process.ts";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RepoOptions, RepoStats } from "../../src/sandbox/git-http-server.ts";
+import type { RepoOptions, RepoStats } from "../../test/helpers/sandbox.ts";
 import { startChildHost } from "./child-host.ts";
 
 /**

@@ -1,14 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
-import { HERMETIC_GIT_ENV, gitIdentity } from "../sandbox/hermetic-git-env.ts";
+import { gitOk } from "../sandbox/index.ts";
+import type { Env } from "../util/env.ts";
 
 /**
  * Builds the demo's upstream history with plain git in a scratch clone, then pushes it into the
  * bare repo on disk (not over HTTP: the demo server only serves what ci-mirror mirrors).
  */
-const IDENTITY = { ...HERMETIC_GIT_ENV, ...gitIdentity("ci-mirror demo", "demo@ci-mirror.invalid") };
 
 export interface Change {
   branch: string;
@@ -17,12 +16,13 @@ export interface Change {
 }
 
 export async function commitTo(
+  env: Env,
   barePath: string,
   changes: readonly Change[],
   tags: readonly string[] = [],
 ): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "ci-mirror-demo-work-"));
-  const git = (args: string[]) => execa("git", args, { cwd: work, env: IDENTITY });
+  const git = (args: string[]) => gitOk(args, { cwd: work, env });
   try {
     await git(["init", "--quiet", "--initial-branch=main", "."]);
     await git(["fetch", "--quiet", barePath, "+refs/heads/*:refs/remotes/origin/*"]).catch(() => undefined);
@@ -62,13 +62,10 @@ export async function commitTo(
 }
 
 /** A ref the way GitHub keeps pull requests: a forge-internal namespace a mirror must skip. */
-export async function addPullRef(barePath: string, number: number): Promise<void> {
-  await execa("git", ["update-ref", `refs/pull/${number}/head`, "refs/heads/main"], {
-    cwd: barePath,
-    env: IDENTITY,
-  });
+export async function addPullRef(env: Env, barePath: string, number: number): Promise<void> {
+  await gitOk(["update-ref", `refs/pull/${number}/head`, "refs/heads/main"], { cwd: barePath, env });
 }
 
-export async function deleteBranch(barePath: string, branch: string): Promise<void> {
-  await execa("git", ["update-ref", "-d", `refs/heads/${branch}`], { cwd: barePath, env: IDENTITY });
+export async function deleteBranch(env: Env, barePath: string, branch: string): Promise<void> {
+  await gitOk(["update-ref", "-d", `refs/heads/${branch}`], { cwd: barePath, env });
 }

@@ -1,5 +1,11 @@
-import { startGitServer, type GitServer } from "../sandbox/git-http-server.ts";
-import { manualClock, startGitLabSandbox, type GitLabSandbox } from "../sandbox/gitlab/index.ts";
+import {
+  manualClock,
+  startGitLabSandbox,
+  startGitServer,
+  type GitLabSandbox,
+  type GitServer,
+} from "../sandbox/index.ts";
+import type { Env } from "../util/env.ts";
 
 const DEMO_HISTORY_MS = 20 * 60_000;
 
@@ -19,14 +25,16 @@ export interface DemoServers {
   close(): Promise<void>;
 }
 
-export async function startDemoServers(root: string, secret: string): Promise<DemoServers> {
+/** `env` is the CLI's: the servers' git finds its programs on its PATH. */
+export async function startDemoServers(root: string, secret: string, env: Env): Promise<DemoServers> {
   const upstreamToken = `${secret}-upstream`;
-  const upstreams = await startGitServer({ root, tokens: { [upstreamToken]: "write" } });
+  const upstreams = await startGitServer({ env, root, tokens: { [upstreamToken]: "write" } });
   // The demo's upstreams and mirror targets are on loopback: GitLab's "allow requests to the
   // local network" setting, which the sandbox models, must be on. GitLab runs a push mirror's
   // update in the background and retries a failing one 5 minutes apart; the demo's GitLab lives
   // on a clock of its own, started 20 minutes ago, and moves it on through those waits.
   const gitlab = await startGitLabSandbox({
+    env,
     allowLocalRequests: true,
     clock: manualClock(new Date(Date.now() - DEMO_HISTORY_MS)),
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliWorld } from "../cli/world.ts";
 import type { ExitCode } from "../errors/tool-error.ts";
+import { sandboxGitEnv } from "../sandbox/index.ts";
 import { startDemoServers } from "./demo-servers.ts";
 import { addPullRef, commitTo, deleteBranch } from "./demo-repos.ts";
 
@@ -22,12 +23,19 @@ export async function demo(keep: boolean, world: CliWorld, run: RunCommand): Pro
   const say = (line = ""): void => {
     world.stdout.write(`${line}\n`);
   };
-  const servers = await startDemoServers(join(dir, "servers"), `demo-${randomBytes(12).toString("hex")}`);
+  const servers = await startDemoServers(
+    join(dir, "servers"),
+    `demo-${randomBytes(12).toString("hex")}`,
+    world.env,
+  );
+  // The demo's own git, for the upstreams' history: on the CLI's PATH, and no one's config.
+  const git = sandboxGitEnv(world.env, dir, { name: "ci-mirror demo", email: "demo@ci-mirror.invalid" });
   try {
     const { upstreams, gitlab } = servers;
     const tool = await upstreams.createRepo("org/tool", { flavor: "github" });
     await upstreams.createRepo("org/lib", { flavor: "github" });
     await commitTo(
+      git,
       tool,
       [
         { branch: "main", files: { "README.md": "# tool\n" }, message: "Initial commit" },
@@ -37,9 +45,9 @@ export async function demo(keep: boolean, world: CliWorld, run: RunCommand): Pro
       ],
       ["v1.0.0"],
     );
-    await addPullRef(tool, 1);
-    await addPullRef(tool, 2);
-    await commitTo(upstreams.repoPath("org/lib"), [
+    await addPullRef(git, tool, 1);
+    await addPullRef(git, tool, 2);
+    await commitTo(git, upstreams.repoPath("org/lib"), [
       { branch: "main", files: { "lib.txt": "lib\n" }, message: "Initial commit" },
     ]);
     const brokenMirror = await servers.seedPushMirrors();
@@ -89,11 +97,11 @@ export async function demo(keep: boolean, world: CliWorld, run: RunCommand): Pro
     );
     results.push(await step("3. child job `mirror-sync-1: [lib]`", ["sync", "--mirror", "lib"], 0));
 
-    await commitTo(tool, [
+    await commitTo(git, tool, [
       { branch: "main", files: { "tool.sh": "echo hello, world\n" }, message: "Greet the world" },
       { branch: "release/1.1", files: { "CHANGELOG.md": "1.1\n" }, message: "Prepare 1.1" },
     ]);
-    await deleteBranch(tool, "old-experiment");
+    await deleteBranch(git, tool, "old-experiment");
     say();
     say("== upstream tool moves: a commit on main, a new branch release/1.1, old-experiment deleted");
     results.push(await step("4. what the next run would do", ["sync", "--mirror", "tool", "--dry-run"], 0));

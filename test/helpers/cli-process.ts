@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { HERMETIC_GIT_ENV } from "../../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV } from "./sandbox.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN } from "./sync-env.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

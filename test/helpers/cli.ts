@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.ts";
 import type { Env } from "../../src/util/env.ts";
-import { HERMETIC_GIT_ENV } from "../../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV } from "./sandbox.ts";
 
 export interface CliRun {
   code: number;

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { onTestFinished } from "vitest";
-import type { GitServer, LfsObjectInfo } from "../../src/sandbox/git-http-server.ts";
-import { HERMETIC_GIT_ENV, gitIdentity } from "../../src/sandbox/hermetic-git-env.ts";
+import type { GitServer, LfsObjectInfo } from "./sandbox.ts";
+import { HERMETIC_GIT_ENV, gitIdentity } from "./sandbox.ts";
 
 /** Environment for every git the fixtures run: no user or system config, fixed identity. */
 export const GIT_ENV: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 import { onTestFinished } from "vitest";
-import { startGitServer, type GitServer } from "../../src/sandbox/git-http-server.ts";
+import { startGitServer, type GitServer } from "./sandbox.ts";
 import { git } from "./fixtures.ts";
 
 /**

@@ -11,7 +11,7 @@ import { tmpdir, userInfo } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { execa } from "execa";
 import type { ResultPromise } from "execa";
-import { HERMETIC_GIT_ENV } from "../../src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV } from "./sandbox.ts";
 
 export interface SshServer {
   readonly port: number;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { startGitServer, type GitServer } from "../../src/sandbox/git-http-server.ts";
+import { startGitServer, type GitServer } from "./sandbox.ts";
 import { tempDir } from "./fixtures.ts";
 import { expectNoCanary, filesUnder, runTexts } from "./canary.ts";
 import { runCli, writeConfig, type CliRun, type MirrorEntry } from "./cli.ts";

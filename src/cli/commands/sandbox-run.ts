@@ -1,4 +1,4 @@
-import { startGitLabSandbox } from "../../sandbox/gitlab/index.ts";
+import { startGitLabSandbox } from "../../sandbox/index.ts";
 import type { CliWorld } from "../world.ts";
 import type { SandboxArgs } from "./sandbox.ts";
 
@@ -11,7 +11,7 @@ export async function runSandbox(args: SandboxArgs, world: CliWorld): Promise<0>
   // GitLab's defaults unless told otherwise: push mirrors to localhost or the local network are
   // refused, as `allow_local_requests_from_web_hooks_and_services` is off on a new GitLab.
   const allowLocalRequests = args.allowLocalRequests;
-  const gitlab = await startGitLabSandbox({ allowLocalRequests });
+  const gitlab = await startGitLabSandbox({ env: world.env, allowLocalRequests });
   try {
     const user = gitlab.addUser("sandbox-admin", { admin: true });
     gitlab.addGroup("mirror");

@@ -3,7 +3,8 @@ import type { ChildProcess } from "node:child_process";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Caller } from "./auth.ts";
-import { gitOutput } from "./git-output.ts";
+import type { Env } from "../../util/env.ts";
+import { gitOk } from "../git.ts";
 import { sendText } from "./replies.ts";
 import type { Route } from "./routes.ts";
 import type { ResponseSink } from "./sink.ts";
@@ -13,7 +14,7 @@ import type { RecordedRequest } from "./types.ts";
 export interface CgiHost {
   backend: string;
   root: string;
-  baseEnv: NodeJS.ProcessEnv;
+  baseEnv: Env;
   children: Set<ChildProcess>;
 }
 
@@ -28,13 +29,13 @@ export interface CgiCall {
   countIn: (n: number) => void;
 }
 
-export async function findBackend(env: NodeJS.ProcessEnv): Promise<string> {
-  return join(await gitOutput(["--exec-path"], env), "git-http-backend");
+export async function findBackend(env: Env): Promise<string> {
+  return join(await gitOk(["--exec-path"], { env }), "git-http-backend");
 }
 
 export function runBackend(host: CgiHost, call: CgiCall): ChildProcess {
   const { req, res, sink, route, caller, record, countIn } = call;
-  const env: NodeJS.ProcessEnv = {
+  const env: Env = {
     ...host.baseEnv,
     GIT_PROJECT_ROOT: host.root,
     GIT_HTTP_EXPORT_ALL: "1",
@@ -155,6 +156,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
-function setIf(env: NodeJS.ProcessEnv, key: string, value: string | undefined): void {
+function setIf(env: Env, key: string, value: string | undefined): void {
   if (value != null && value !== "") env[key] = value;
 }

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { appendFile, chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { gitOutput } from "./git-output.ts";
+import type { Env } from "../../util/env.ts";
+import { gitOk } from "../git.ts";
 import { PRE_RECEIVE_HOOK, writeProtected } from "./hooks.ts";
 import type { RepoFlavor, RepoOptions } from "./types.ts";
 
@@ -24,13 +25,13 @@ export async function initRepo(
   name: string,
   path: string,
   repoOptions: RepoOptions,
-  env: NodeJS.ProcessEnv,
+  env: Env,
 ): Promise<void> {
   if (existsSync(path)) throw new Error(`repository ${name} already exists`);
   await mkdir(dirname(path), { recursive: true });
   const branch = repoOptions.defaultBranch ?? "main";
   // An empty template: no sample hooks or description files, only what git needs.
-  await gitOutput(["init", "--bare", "--quiet", "--template=", `--initial-branch=${branch}`, path], env);
+  await gitOk(["init", "--bare", "--quiet", "--template=", `--initial-branch=${branch}`, path], { env });
   const hidden = [...FLAVOR_HIDDEN_REFS[repoOptions.flavor ?? "plain"], ...(repoOptions.hideRefs ?? [])];
   const config = [
     // Smart-HTTP pushes are off unless the server authenticated someone; we do our own auth.

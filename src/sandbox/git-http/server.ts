@@ -15,7 +15,7 @@ import { createServer } from "node:http";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { HERMETIC_GIT_ENV } from "../hermetic-git-env.ts";
+import { sandboxGitEnv } from "../git.ts";
 import { findBackend } from "./cgi.ts";
 import { createFaultTable } from "./faults.ts";
 import { handleRequest } from "./handler.ts";
@@ -34,12 +34,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   // The CGI and its hooks get a throwaway HOME so no user config (credential helpers,
   // url rewrites, hooksPath) of whoever runs the tests can change what the server does.
   const home = await mkdtemp(join(tmpdir(), "ci-mirror-git-home-"));
-  const baseEnv: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: home,
-    LC_ALL: "C",
-    ...HERMETIC_GIT_ENV,
-  };
+  const baseEnv = sandboxGitEnv(options.env, home);
   const backend = await findBackend(baseEnv);
 
   const children = new Set<ChildProcess>();

@@ -1,4 +1,5 @@
-/** The public shapes of the sandbox git server; `../git-http-server.ts` re-exports them unchanged. */
+/** The public shapes of the sandbox git server; `../index.ts` re-exports them unchanged. */
+import type { Env } from "../../util/env.ts";
 
 export type RepoFlavor = "plain" | "gitlab" | "github";
 
@@ -36,6 +37,11 @@ export type GitAuthDecision =
   | { deny: 401 | 403 | 404; message?: string };
 
 export interface GitServerOptions {
+  /**
+   * The environment of whoever starts the server: its git, the CGI and the hooks find their
+   * programs on its PATH. Nothing else of it is used; the server reads no environment itself.
+   */
+  env?: Env;
   root?: string;
   tokens?: Record<string, Access>;
   /** Replaces the token table: a forge decides per request (the GitLab sandbox uses this). */

@@ -1,5 +1,6 @@
 import type { Project } from "./model.ts";
-import { runGit } from "./git-run.ts";
+import { runGit } from "../git.ts";
+import type { Env } from "../../util/env.ts";
 
 /**
  * What GitLab does after a push when the repository's HEAD names a branch that does not exist
@@ -9,11 +10,7 @@ import { runGit } from "./git-run.ts";
  * project's default branch. In GitLab this runs in Sidekiq after the push has been answered; the
  * sandbox runs it once the push response has finished, which is as asynchronous for a client.
  */
-export async function settleDefaultBranch(
-  dir: string,
-  project: Project,
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
+export async function settleDefaultBranch(dir: string, project: Project, env: Env): Promise<void> {
   const branches = (
     await runGit(["for-each-ref", "--format=%(refname)", "refs/heads"], { cwd: dir, env })
   ).stdout

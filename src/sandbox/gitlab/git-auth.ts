@@ -4,7 +4,7 @@
  * username `gitlab-ci-token` plus a job token, or any non-blank username plus an access token whose
  * scopes grant `download_code` / `push_code`; then the project's membership rules.
  */
-import type { GitAuthDecision, GitAuthRequest } from "../git-http-server.ts";
+import type { GitAuthDecision, GitAuthRequest } from "../git-http/types.ts";
 import { today } from "./auth.ts";
 import type { Project, User } from "./model.ts";
 import { accessLevel, canRead, canReadCode, fullPathOf } from "./store.ts";

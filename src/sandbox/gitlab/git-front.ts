@@ -9,12 +9,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGitServer } from "../git-http-server.ts";
-import type { GitServer } from "../git-http-server.ts";
+import { sandboxGitEnv, runGit } from "../git.ts";
+import { startGitServer } from "../git-http/server.ts";
+import type { GitServer } from "../git-http/types.ts";
+import type { Env } from "../../util/env.ts";
 import { settleDefaultBranch } from "./default-branch.ts";
 import { authorizeGit } from "./git-auth.ts";
 import { GITLAB_PRE_RECEIVE_HOOK, writeProtectedRules } from "./git-hook.ts";
-import { isolatedGitEnv, runGit } from "./git-run.ts";
 import type { Project } from "./model.ts";
 import { projectByPath } from "./store.ts";
 import type { Store } from "./store.ts";
@@ -24,13 +25,15 @@ export interface GitFront {
   handles(req: IncomingMessage): boolean;
   serve(req: IncomingMessage, res: ServerResponse): void;
   repoDir(project: Project): Promise<string>;
-  readonly gitEnv: NodeJS.ProcessEnv;
+  readonly gitEnv: Env;
   close(): Promise<void>;
 }
 
 const GIT_PATH = /^\/(?!api\/)(.+?)\.git(\/.*)?$/;
 
 export async function startGitFront(options: {
+  /** Whose PATH the sandbox's git runs with. */
+  env: Env | undefined;
   store: Store;
   now: () => Date;
   /** Called after a push that changed branches or tags (post-receive's update_remote_mirrors). */
@@ -38,9 +41,10 @@ export async function startGitFront(options: {
 }): Promise<GitFront> {
   const { store } = options;
   const home = await mkdtemp(join(tmpdir(), "ci-mirror-gl-home-"));
-  const gitEnv = isolatedGitEnv(home);
+  const gitEnv = sandboxGitEnv(options.env, home, { name: "GitLab Sandbox", email: "sandbox@example.com" });
   const repos = new Map<number, Promise<string>>();
   const server: GitServer = await startGitServer({
+    ...(options.env == null ? {} : { env: options.env }),
     authorize: async (req) => {
       const id = /^p\/(\d+)$/.exec(req.repo)?.[1];
       const project = store.projects.find((p) => String(p.id) === id);

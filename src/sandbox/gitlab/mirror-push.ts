@@ -5,11 +5,12 @@
  * the matching refs, the default branch in the first batch, ten refspecs per `git push`.
  */
 import { re2ToRegExp } from "../../util/re2-syntax.ts";
-import { runGit } from "./git-run.ts";
+import { runGit } from "../git.ts";
+import type { Env } from "../../util/env.ts";
 
 export interface MirrorPushOptions {
   repoDir: string;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   /** Without credentials: they travel in an `http.extraHeader`, never on a command line. */
   url: string;
   user: string | null;
@@ -85,7 +86,7 @@ function refMatcher(patterns: string[]): RegExp {
   return new RegExp(`^refs/tags/.+$|^refs/heads/(${patterns.join("|")})$`);
 }
 
-function credentialConfig(user: string | null, password: string | null): NodeJS.ProcessEnv {
+function credentialConfig(user: string | null, password: string | null): Env {
   if (user == null && password == null) return {};
   const basic = Buffer.from(`${user ?? ""}:${password ?? ""}`).toString("base64");
   // Env-scoped config: not in argv (visible to `ps`), not in any file.
@@ -111,7 +112,7 @@ async function localRefs(options: MirrorPushOptions): Promise<Map<string, string
   return refs;
 }
 
-async function remoteRefs(options: MirrorPushOptions, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+async function remoteRefs(options: MirrorPushOptions, env: Env): Promise<Map<string, string>> {
   const result = await runGit(["ls-remote", "--heads", "--tags", options.url], { cwd: options.repoDir, env });
   if (result.code !== 0) throw commandError("git ls-remote", result.code, result.stderr);
   const refs = new Map<string, string>();

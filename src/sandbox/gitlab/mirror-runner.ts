@@ -12,6 +12,7 @@ import type { SandboxContext } from "./route.ts";
 import { sanitizeMessage } from "./url-scrub.ts";
 import { mirrorUrlError } from "./url-validate.ts";
 import type { SandboxClock } from "./clock.ts";
+import type { Env } from "../../util/env.ts";
 
 // UpdateRemoteMirrorService::MAX_TRIES: retries 1..3 go to `to_retry`, the 4th failure is final.
 const MAX_TRIES = 3;
@@ -29,7 +30,7 @@ export interface MirrorRunnerOptions {
   context: SandboxContext;
   clock: SandboxClock;
   repoDir(project: Project): Promise<string>;
-  gitEnv: NodeJS.ProcessEnv;
+  gitEnv: Env;
 }
 
 export interface MirrorRunner {

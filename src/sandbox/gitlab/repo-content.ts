@@ -5,12 +5,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gitOk } from "./git-run.ts";
+import { gitOk } from "../git.ts";
+import type { Env } from "../../util/env.ts";
 
 /** Commits `files` on top of `branch` (created if missing); returns the new commit id. */
 export async function commitFiles(
   repoDir: string,
-  env: NodeJS.ProcessEnv,
+  env: Env,
   branch: string,
   files: Record<string, string>,
   message: string,
@@ -36,12 +37,7 @@ export async function commitFiles(
 }
 
 /** A lightweight tag, or a ref anywhere (e.g. `refs/merge-requests/1/head`), at `target`. */
-export async function setRef(
-  repoDir: string,
-  env: NodeJS.ProcessEnv,
-  ref: string,
-  target: string,
-): Promise<void> {
+export async function setRef(repoDir: string, env: Env, ref: string, target: string): Promise<void> {
   const commit = await gitOk(["rev-parse", "--verify", `${target}^{commit}`], {
     env: { ...env, GIT_DIR: repoDir },
   });

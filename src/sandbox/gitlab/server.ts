@@ -48,12 +48,18 @@ import { realClock } from "./clock.ts";
 import type { SandboxClock } from "./clock.ts";
 import { resolveWithDns } from "./url-validate.ts";
 import type { ResolveHost } from "./url-validate.ts";
+import type { Env } from "../../util/env.ts";
 import { createThrottle } from "./throttle.ts";
 import type { RateLimitConfig, Throttle } from "./throttle.ts";
 
 export type { InjectedFailure } from "./api-faults.ts";
 
 export interface GitLabSandboxOptions {
+  /**
+   * The environment of whoever starts the sandbox: its git finds its programs on its PATH.
+   * Nothing else of it is used; the sandbox reads no environment itself.
+   */
+  env?: Env;
   /** "ee" (default) serves the Premium-only pull-mirror routes and `mirror_branch_regex`. */
   edition?: "ce" | "ee";
   /** GitLab's `allow_local_requests_from_web_hooks_and_services`; default false, as in GitLab. */
@@ -147,6 +153,7 @@ export async function startGitLabSandbox(options: GitLabSandboxOptions = {}): Pr
   };
   const api = createApi(context);
   const git = await startGitFront({
+    env: options.env,
     store,
     now,
     onRefsChanged: (project) => {
