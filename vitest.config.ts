@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { HERMETIC_GIT_ENV, gitIdentity } from "./src/sandbox/hermetic-git-env.ts";
+import { HERMETIC_GIT_ENV, gitIdentity } from "./test/helpers/sandbox.ts";
 import { ClosingLineReporter } from "./test/helpers/closing-line-reporter.ts";
 
 /**
@@ -15,6 +15,7 @@ const FAST = [
   "test/config-repo-url.test.ts",
   "test/error-catalog.test.ts",
   "test/git-errors.test.ts",
+  "test/lint-boundaries.test.ts",
   "test/ref-plan.test.ts",
   "test/progress.test.ts",
   "test/push-porcelain.test.ts",
