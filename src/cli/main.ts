@@ -3,7 +3,7 @@ import { formatIssues } from "../config/format-issues.ts";
 import { Redactor } from "../util/redact.ts";
 import { CANCEL_EXIT_CODES, stopSignalOf } from "../util/cancel.ts";
 import { buildParser, type Invocation } from "./parser.ts";
-import type { CliWorld, CommandWorld } from "./world.ts";
+import type { CliWorld } from "./world.ts";
 
 /**
  * Run the CLI against a given world and return the exit code: 0 all good, 1 a mirror failed,
@@ -25,35 +25,8 @@ export async function main(argv: readonly string[], world: CliWorld): Promise<Ex
     });
     if (printed) world.stdout.write(`${printed}\n`);
     if (invocation == null) return 0;
-    // yargs types each command's args in its builder; the handler hands them over untyped.
-    const args = invocation.args as never;
-    const commandWorld: CommandWorld = { ...world, redactor, debug };
-    // Each command's implementation is loaded only when it runs: `--help`, `--version` and a
-    // no-op scheduled sync should not pay for modules they never use.
-    // `sync` and `sandbox` stop on the world's signal by themselves (sync stops its git, frees
-    // its lock and writes its reports); the others are simply abandoned when it fires.
-    switch (invocation.command) {
-      case "sync":
-        return await (await import("./commands/sync-run.ts")).runSync(args, commandWorld);
-      case "sandbox":
-        return await (await import("./commands/sandbox-run.ts")).runSandbox(args, world);
-      case "validate":
-        return await orCancelled(
-          world,
-          (await import("./commands/validate-run.ts")).runValidate(args, world),
-        );
-      case "demo":
-        return await orCancelled(world, (await import("./commands/demo.ts")).runDemo(args, world, main));
-      case "push-mirrors":
-        return await orCancelled(
-          world,
-          (await import("./commands/push-mirrors-run.ts")).runPushMirrors(args, commandWorld),
-        );
-      case "audit":
-        return await orCancelled(world, (await import("./commands/audit.ts")).runAudit(args, commandWorld));
-      case "plan":
-        return await orCancelled(world, (await import("./commands/plan-run.ts")).runPlan(args, world));
-    }
+    const work = invocation.run({ ...world, redactor, debug });
+    return invocation.stopsOnSignal ? await work : await orCancelled(world, work);
   } catch (error) {
     return renderError(error, world, debug, redactor);
   }

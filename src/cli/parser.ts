@@ -1,74 +1,60 @@
-import yargs, { type Argv } from "yargs";
+import yargs, { type ArgumentsCamelCase, type Argv } from "yargs";
+import type { ExitCode } from "../errors/tool-error.ts";
 import { UsageError } from "../errors/tool-error.ts";
 import { VERSION } from "../version.ts";
-import type { CliWorld } from "./world.ts";
-import { syncBuilder } from "./commands/sync.ts";
-import { validateBuilder } from "./commands/validate.ts";
-import { demoBuilder } from "./commands/demo.ts";
-import { auditBuilder } from "./commands/audit.ts";
-import { pushMirrorsBuilder } from "./commands/push-mirrors.ts";
-import { planBuilder } from "./commands/plan.ts";
-import { sandboxBuilder } from "./commands/sandbox.ts";
+import type { GlobalOptions, LazyCommand } from "./command.ts";
+import type { CliWorld, CommandWorld } from "./world.ts";
+import { auditCommand } from "./commands/audit.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { planCommand } from "./commands/plan.ts";
+import { pushMirrorsCommand } from "./commands/push-mirrors.ts";
+import { sandboxCommand } from "./commands/sandbox.ts";
+import { syncCommand } from "./commands/sync.ts";
+import { validateCommand } from "./commands/validate.ts";
 
 /**
- * The command line: yargs parses and validates, then a command's `run…` function does the work
- * with the world it is given. Handlers only record which command ran; main.ts runs it, so
- * exit codes and error rendering live in one place.
+ * The command line: yargs parses and validates, then the chosen command's run module does the
+ * work with the world it is given. Handlers only record what to run; main.ts runs it, so exit
+ * codes and error rendering live in one place.
  */
-export type Invocation = {
-  command: "sync" | "validate" | "demo" | "push-mirrors" | "audit" | "plan" | "sandbox";
-  args: Record<string, unknown>;
-};
+export interface Invocation {
+  /** Load the command's run module and run it with the parsed command line. */
+  run: (world: CommandWorld) => Promise<ExitCode>;
+  stopsOnSignal: boolean;
+}
+
+/** A command as the parser registers it: its options' type is known only inside `register`. */
+type Registration = (parser: Argv<GlobalOptions>) => Argv<GlobalOptions>;
 
 export function buildParser(world: CliWorld, onCommand: (invocation: Invocation) => void): Argv {
-  const record = (command: Invocation["command"]) => (args: Record<string, unknown>) =>
-    onCommand({ command, args });
-  return yargs()
+  const register =
+    <U>({ load, stopsOnSignal, builder, ...command }: LazyCommand<U>): Registration =>
+    (parser) =>
+      parser.command({
+        ...command,
+        builder: (y: Argv<GlobalOptions>) => withEnvDefaults(builder(y), world),
+        handler: (args: ArgumentsCamelCase<U>) =>
+          onCommand({
+            run: async (commandWorld) => (await load())(args, commandWorld),
+            stopsOnSignal: stopsOnSignal === true,
+          }),
+      });
+  // In the order `--help` lists them.
+  const commands: Registration[] = [
+    register(syncCommand),
+    register(validateCommand),
+    register(demoCommand),
+    register(pushMirrorsCommand),
+    register(auditCommand),
+    register(planCommand),
+    register(sandboxCommand),
+  ];
+  let parser = yargs()
     .scriptName("ci-mirror")
     .usage("$0 <command> [options]\n\nMirror git repositories from scheduled GitLab pipelines.")
-    .command(
-      "sync",
-      "Mirror upstreams to their targets",
-      (y) => withEnvDefaults(syncBuilder(y), world),
-      record("sync"),
-    )
-    .command(
-      "validate",
-      "Check a config file and print every problem",
-      (y) => withEnvDefaults(validateBuilder(y), world),
-      record("validate"),
-    )
-    .command(
-      "demo",
-      "Run a local upstream and target on loopback and mirror between them",
-      (y) => withEnvDefaults(demoBuilder(y), world),
-      record("demo"),
-    )
-    .command(
-      "push-mirrors <action>",
-      "Manage a project's GitLab push mirrors, or apply push_mirrors: from the config",
-      (y) => withEnvDefaults(pushMirrorsBuilder(y), world),
-      record("push-mirrors"),
-    )
-    .command(
-      "audit",
-      "Check GitLab's push mirrors: failed, stale, stuck or disabled",
-      (y) => withEnvDefaults(auditBuilder(y), world),
-      record("audit"),
-    )
-    .command(
-      "plan",
-      "Write the child pipeline that syncs each mirror in its own CI job",
-      (y) => withEnvDefaults(planBuilder(y), world),
-      record("plan"),
-    )
-    .command(
-      "sandbox",
-      "Run a local GitLab (API and git) on loopback to try a config against",
-      (y) => withEnvDefaults(sandboxBuilder(y), world),
-      record("sandbox"),
-    )
-    .option("debug", { type: "boolean", default: false, describe: "Show stack traces and git's own output" })
+    .option("debug", { type: "boolean", default: false, describe: "Show stack traces and git's own output" });
+  for (const add of commands) parser = add(parser);
+  return parser
     .demandCommand(1, "Say which command to run.")
     .strict()
     .recommendCommands()

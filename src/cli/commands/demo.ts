@@ -1,8 +1,7 @@
 import type { Argv } from "yargs";
-import type { RunCommand } from "../../demo/run-demo.ts";
-import type { CliWorld } from "../world.ts";
+import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
 
-export function demoBuilder<T>(yargs: Argv<T>) {
+function demoBuilder(yargs: Argv<GlobalOptions>) {
   return yargs.option("keep", {
     type: "boolean",
     default: false,
@@ -10,10 +9,11 @@ export function demoBuilder<T>(yargs: Argv<T>) {
   });
 }
 
-export type DemoArgs = Awaited<ReturnType<typeof demoBuilder>["argv"]>;
+export type DemoArgs = ArgsOf<typeof demoBuilder>;
 
-/** `run` is the CLI's own entry, handed in so the demo runs real command lines without a cycle. */
-export async function runDemo(args: DemoArgs, world: CliWorld, run: RunCommand): Promise<0 | 1> {
-  const { demo } = await import("../../demo/run-demo.ts");
-  return demo(args.keep, world, run);
-}
+export const demoCommand: LazyCommand<OptionsOf<typeof demoBuilder>> = {
+  command: "demo",
+  describe: "Run a local upstream and target on loopback and mirror between them",
+  builder: demoBuilder,
+  load: async () => (await import("./demo-run.ts")).runDemo,
+};

@@ -1,8 +1,9 @@
 import type { Argv } from "yargs";
 import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS } from "../../child-pipeline/pipeline.ts";
+import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
 import { withConfigOption } from "../options.ts";
 
-export function planBuilder<T>(yargs: Argv<T>) {
+function planBuilder(yargs: Argv<GlobalOptions>) {
   return withConfigOption(yargs)
     .option("out", {
       alias: "o",
@@ -55,4 +56,11 @@ export function planBuilder<T>(yargs: Argv<T>) {
     ]);
 }
 
-export type PlanArgs = Awaited<ReturnType<typeof planBuilder>["argv"]>;
+export type PlanArgs = ArgsOf<typeof planBuilder>;
+
+export const planCommand: LazyCommand<OptionsOf<typeof planBuilder>> = {
+  command: "plan",
+  describe: "Write the child pipeline that syncs each mirror in its own CI job",
+  builder: planBuilder,
+  load: async () => (await import("./plan-run.ts")).runPlan,
+};

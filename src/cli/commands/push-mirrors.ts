@@ -1,8 +1,9 @@
 import type { Argv } from "yargs";
+import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
 
 const ACTIONS = ["list", "show", "create", "update", "delete", "sync", "public-key", "apply"] as const;
 
-export function pushMirrorsBuilder<T>(yargs: Argv<T>) {
+function pushMirrorsBuilder(yargs: Argv<GlobalOptions>) {
   return yargs
     .positional("action", { choices: ACTIONS, demandOption: true, describe: "What to do" })
     .option("config", {
@@ -65,6 +66,11 @@ export function pushMirrorsBuilder<T>(yargs: Argv<T>) {
     ]);
 }
 
-export type PushMirrorsArgs = Awaited<ReturnType<typeof pushMirrorsBuilder>["argv"]> & {
-  action: (typeof ACTIONS)[number];
+export type PushMirrorsArgs = ArgsOf<typeof pushMirrorsBuilder>;
+
+export const pushMirrorsCommand: LazyCommand<OptionsOf<typeof pushMirrorsBuilder>> = {
+  command: "push-mirrors <action>",
+  describe: "Manage a project's GitLab push mirrors, or apply push_mirrors: from the config",
+  builder: pushMirrorsBuilder,
+  load: async () => (await import("./push-mirrors-run.ts")).runPushMirrors,
 };

@@ -1,7 +1,8 @@
 import type { Argv } from "yargs";
+import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
 import { withSyncOptions } from "../options.ts";
 
-export function syncBuilder<T>(yargs: Argv<T>) {
+function syncBuilder(yargs: Argv<GlobalOptions>) {
   return withSyncOptions(yargs).example([
     ["$0 sync --mirror gitlab", "Sync one mirror (one CI job per mirror)"],
     ["$0 sync --all --concurrency 8", "Sync every mirror, eight at a time"],
@@ -9,4 +10,12 @@ export function syncBuilder<T>(yargs: Argv<T>) {
   ]);
 }
 
-export type SyncArgs = Awaited<ReturnType<typeof syncBuilder>["argv"]>;
+export type SyncArgs = ArgsOf<typeof syncBuilder>;
+
+export const syncCommand: LazyCommand<OptionsOf<typeof syncBuilder>> = {
+  command: "sync",
+  describe: "Mirror upstreams to their targets",
+  builder: syncBuilder,
+  load: async () => (await import("./sync-run.ts")).runSync,
+  stopsOnSignal: true,
+};

@@ -1,0 +1,101 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { loadConfig } from "../../config/index.ts";
+import { auditPushMirrors } from "../../core/audit/audit.ts";
+import { auditJUnit } from "../../core/audit/junit.ts";
+import { auditSummaryLine, auditTable } from "../../core/audit/table.ts";
+import type { AuditReport } from "../../core/audit/types.ts";
+import { ToolError, UsageError } from "../../errors/tool-error.ts";
+import { createGitLabClient } from "../../gitlab/client.ts";
+import { resolveGitLabSettings } from "../../gitlab/settings.ts";
+import { notifyFailures } from "../../notify/notify.ts";
+import { registerConfigSecrets } from "../../output/config-secrets.ts";
+import { Printer } from "../../output/printer.ts";
+import { durationMs, durationProblem } from "../../util/duration.ts";
+import type { Redactor } from "../../util/redact.ts";
+import { variableNameFlag } from "../variable-flag.ts";
+import type { CommandWorld } from "../world.ts";
+import type { AuditArgs } from "./audit.ts";
+
+const DEFAULT_MAX_AGE_MS = 86_400_000;
+const DEFAULT_STUCK_AFTER_MS = 3_600_000;
+
+/**
+ * `ci-mirror audit`: check GitLab's push mirrors. 0 all healthy (warnings allowed), 1 a mirror
+ * or project failed, 2 usage or config error.
+ */
+export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 | 1 | 2> {
+  if (!Number.isFinite(args.concurrency) || args.concurrency < 1) {
+    throw new UsageError("--concurrency must be a number of at least 1");
+  }
+  const flagMs = (flag: string, value: string | undefined): number | undefined => {
+    // Empty is "not given": the audit component passes every input, an empty one included.
+    if (value == null || value === "") return undefined;
+    const problem = durationProblem(value);
+    if (problem != null) throw new UsageError(`${flag} ${value}: ${problem}`);
+    return durationMs(value);
+  };
+  const webhookVariable = variableNameFlag("--notify-webhook", args.notifyWebhook);
+  const maxAgeFlag = flagMs("--max-age", args.maxAge);
+  const stuckAfterFlag = flagMs("--stuck-after", args.stuckAfter);
+
+  const { redactor } = world;
+  const printer = new Printer(world.stdout, world.stderr, redactor);
+  const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
+  await registerConfigSecrets(config, world.env, redactor, [webhookVariable]);
+  for (const warning of warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
+  const scope = {
+    projects: config.audit?.projects ?? [],
+    groups: config.audit?.groups ?? [],
+    pushMirrors: config.pushMirrors,
+    includeShared: config.audit?.includeShared === true,
+  };
+  if (scope.projects.length + scope.groups.length + scope.pushMirrors.length === 0) {
+    throw new ToolError("EAUDITEMPTY", `${config.file}: nothing to audit`);
+  }
+  const gitlab = resolveGitLabSettings(config.gitlab, world.env, { redactor });
+  const port = createGitLabClient({ ...gitlab, redactor });
+  const now = new Date();
+  const report = await auditPushMirrors(port, scope, {
+    now,
+    maxAgeMs: maxAgeFlag ?? config.audit?.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+    stuckAfterMs: stuckAfterFlag ?? config.audit?.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
+    resyncFailed: args.resyncFailed,
+    concurrency: Math.floor(args.concurrency),
+  });
+
+  if (report.token.verdict !== "ok") {
+    printer.err(`${report.token.verdict === "fail" ? "error" : "warning"}: ${report.token.message}`);
+  }
+  report.notifications = await notifyFailures(
+    report,
+    { webhookVariable, email: args.notifyEmail },
+    world.env,
+    redactor,
+  );
+  for (const warning of report.notifications.warnings) printer.err(`warning: ${warning}`);
+  for (const sent of report.notifications.sent) printer.err(`notified: ${sent}`);
+
+  // Redacted as a value before it is rendered: escaping (JSON, XML) cannot hide a secret from
+  // this pass. Every rendering is redacted again as text on its way out.
+  const shown = redactor.redactValue(report);
+  if (args.json) {
+    printer.out(toJson(shown));
+  } else {
+    for (const line of auditTable(shown, now)) printer.out(line);
+    printer.out(auditSummaryLine(shown));
+  }
+  if (args.report != null) await writeOutput(world.cwd, args.report, toJson(shown), redactor);
+  if (args.junit != null) await writeOutput(world.cwd, args.junit, auditJUnit(shown), redactor);
+  return report.ok ? 0 : 1;
+}
+
+function toJson(report: AuditReport): string {
+  return JSON.stringify(report, null, 2);
+}
+
+async function writeOutput(cwd: string, file: string, text: string, redactor: Redactor): Promise<void> {
+  const path = resolve(cwd, file);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, redactor.redact(text));
+}
