@@ -42,8 +42,8 @@ const FORBIDDEN = {
 };
 /** Parts another may import types from, and nothing else: the demo runs CLI command lines. */
 const TYPES_ONLY = { demo: ["cli"] };
-/** The two commands that start the sandbox and the demo; main.ts loads them only when they run. */
-const SANDBOX_COMMANDS = ["src/cli/commands/sandbox-run.ts", "src/cli/commands/demo.ts"];
+/** The run modules of the commands that start the sandbox and the demo, loaded only when they run. */
+const SANDBOX_COMMANDS = ["src/cli/commands/sandbox-run.ts", "src/cli/commands/demo-run.ts"];
 /** Modules a part must not load at all. */
 const NETWORK = ["node:http", "node:https", "node:http2", "node:net", "node:tls", "node:dns", "node:dgram"];
 const BANNED_MODULES = {
