@@ -374,7 +374,8 @@ function reportProblems(report: AuditReport, expected: Expectation): string[] {
   const wrong: string[] = [];
   let seen = 0;
   for (const project of report.projects) {
-    if (project.error != null) problems.push(`${project.project}: ${project.error}`);
+    if (project.error != null)
+      problems.push(`${project.project}: ${project.error.code}: ${project.error.message}`);
     for (const mirror of project.mirrors) {
       const verdict = mirror.id == null ? undefined : expected.byMirror.get(mirror.id);
       if (verdict == null) continue;

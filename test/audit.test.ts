@@ -229,7 +229,10 @@ describe("audit against the GitLab sandbox", () => {
       "fleet/sub/deep": "ok",
       "fleet/switched-off": "fail",
     });
-    expect(report.projects.find((p) => p.project === "fleet/nope")?.error).toMatch(/not found/i);
+    expect(report.projects.find((p) => p.project === "fleet/nope")?.error).toMatchObject({
+      code: "EGITLABNOTFOUND",
+      message: expect.stringMatching(/not found/i) as unknown,
+    });
     expect(report.projects.find((p) => p.project === "fleet/empty")?.notes).toEqual(["no push mirrors"]);
     expect(report.ok).toBe(false);
     expect(report.token.verdict).toBe("ok");

@@ -67,7 +67,7 @@ describe("exit codes, as the README's table says", () => {
       const run = await runCli(["audit"], { cwd: dir, env: { GITLAB_TOKEN: "glpat-revoked-or-mistyped" } });
 
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/FAIL\s+token rejected by .* \(401\)/);
+      expect(run.stdout).toMatch(/FAIL\s+EGITLABAUTH: token rejected by .* \(401\)/);
     } finally {
       await gitlab.close();
     }

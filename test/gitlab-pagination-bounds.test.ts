@@ -83,7 +83,7 @@ describe("a GitLab whose pagination headers lie", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(/heap|internal error/i);
     const host = new URL(gl.url).host;
-    expect(run.stdout).toMatch(/group liar\s+-\s+-\s+-\s+FAIL\s+(\S+) claimed 20000000 pages/);
+    expect(run.stdout).toMatch(/group liar\s+-\s+-\s+-\s+FAIL\s+EGITLABPAGES: (\S+) claimed 20000000 pages/);
     expect(run.stdout).toContain(
       `${host} claimed 20000000 pages (at most 100 for 10,000 rows, where GitLab stops counting) while listing the projects of group liar`,
     );

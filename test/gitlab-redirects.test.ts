@@ -138,9 +138,12 @@ describe("the GitLab API answers with a redirect", () => {
     const run = await cli("audit", "--json");
 
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout) as { projects: { project: string; error?: string }[] };
+    const report = JSON.parse(run.stdout) as {
+      projects: { project: string; error?: { code: string; message: string } }[];
+    };
     expect(report.projects.map((project) => project.project)).toEqual(["acme/app"]);
-    expect(report.projects[0]?.error).toMatch(
+    expect(report.projects[0]?.error?.code).toBe("EGITLABREDIRECT");
+    expect(report.projects[0]?.error?.message).toMatch(
       /with a redirect \(301\) to http:\/\/127\.0\.0\.1:\d+\/api\/v4\/projects\/999;/,
     );
     expect(gl.requests.some((request) => request.path === "/api/v4/projects/999")).toBe(false);

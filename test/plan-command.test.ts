@@ -174,7 +174,7 @@ describe("ci-mirror plan", () => {
     try {
       const run = await runCli(["plan", "--out", "no-git.yml"], { cwd: dir, env: { PATH: empty } });
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain("error ENOGIT: git is not installed in this image");
+      expect(run.stderr).toContain("error EGITMISSING: git is not installed in this image");
       expect(run.stderr).toContain("before_script");
       await expect(readFile(join(dir, "no-git.yml"))).rejects.toThrow();
     } finally {

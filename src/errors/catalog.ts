@@ -144,10 +144,17 @@ export const ERRORS = {
     meaning: "`audit` has nothing to audit: no projects, groups or push_mirrors",
     fix: "List projects or groups under `audit:`, or declare `push_mirrors:`.",
   },
-  ENOGIT: {
+  // One code for git not being there, wherever it is found missing. It ends a command only in
+  // `plan`, before anything is written (exit 2); inside a sync it fails each mirror (exit 1).
+  EGITMISSING: {
     exit: 2,
-    meaning: "`plan`: git is not installed in the image the sync jobs would run in",
-    fix: "Use the image input's default (the ci-mirror image), or install git with the before_script input (see the Quick start in the README).",
+    meaning:
+      "git is not installed or not on PATH; for `plan`, not in the image every sync job of the child would run in",
+    fix: "Install git (2.31 or newer).",
+    variants: {
+      image:
+        "Use the image input's default (the ci-mirror image), or install git with the before_script input (see the Quick start in the README).",
+    },
   },
 
   // Another run holds the cache dir: nothing was run, and the config is fine.
@@ -200,11 +207,6 @@ export const ERRORS = {
     exit: 1,
     meaning: "the cache repository is shallow, so it cannot be pushed from",
     fix: "The cache repository is shallow; delete the cache directory and run again.",
-  },
-  EGITMISSING: {
-    exit: 1,
-    meaning: "git is not installed or not on PATH",
-    fix: "Install git (2.31 or newer).",
   },
   EGIT: {
     exit: 1,
@@ -399,6 +401,35 @@ export const ERRORS = {
       sshUrl:
         "Only mirrors with auth_method ssh_public_key have a key GitLab generated: update the mirror with --auth-method ssh_public_key, then add the key it shows to the target.",
     },
+  },
+
+  // `audit`: a push mirror GitLab has is unhealthy. Each fails the audit (exit 1), and is the
+  // mirror's error in the report and the `type` of its JUnit failure.
+  EPUSHMIRRORFAILED: {
+    exit: 1,
+    meaning: "`audit`: GitLab's last push of the mirror failed; GitLab's last error is shown",
+    fix: "Fix what GitLab's last error names (often the token in the mirror's URL, or a protected branch on the target), then ask for a push again: `ci-mirror audit --resync-failed` or `ci-mirror push-mirrors sync`.",
+  },
+  EPUSHMIRRORSTUCK: {
+    exit: 1,
+    meaning:
+      "`audit`: the mirror's push has been running longer than stuck_after, or GitLab gave up on it as too long",
+    fix: "Ask for a push again with `ci-mirror push-mirrors sync` once GitLab has marked it failed; if pushes keep getting stuck, the GitLab admin can check its background jobs (Sidekiq).",
+  },
+  EPUSHMIRRORSTALE: {
+    exit: 1,
+    meaning: "`audit`: the mirror has had no successful push within max_age, or never",
+    fix: "Check the mirror's status and last error (`ci-mirror push-mirrors show`), and ask for a push with `ci-mirror push-mirrors sync`; for projects that rarely change, raise audit.max_age (--max-age).",
+  },
+  EPUSHMIRRORDISABLED: {
+    exit: 1,
+    meaning: "`audit`: the mirror is disabled on GitLab, but push_mirrors declares it enabled",
+    fix: "Run `ci-mirror push-mirrors apply` to enable it again, or declare it `enabled: false`.",
+  },
+  EPUSHMIRRORMISSING: {
+    exit: 1,
+    meaning: "`audit`: a mirror declared in push_mirrors does not exist on GitLab",
+    fix: "Run `ci-mirror push-mirrors apply` to create it, or take it out of push_mirrors.",
   },
 
   // Not the user's to fix.

@@ -1,12 +1,14 @@
 import type { AuditCounts, AuditReport } from "../core/audit/types.ts";
+import type { ErrorReport } from "../errors/catalog.ts";
 
-/** One failure in a notification: which mirror, and why, in plain words. */
+/** One failure in a notification: which mirror, and why, in plain words and as the error. */
 export interface NotifiedFailure {
   project: string;
   mirrorId: number | null;
   /** Scrubbed as GitLab shows it. */
   url: string | null;
   reasons: string[];
+  error?: ErrorReport | undefined;
 }
 
 /**
@@ -38,9 +40,11 @@ export function buildNotification(report: AuditReport, jobUrl?: string): AuditNo
         mirrorId: mirror.id,
         url: mirror.url,
         reasons: mirror.reasons,
+        error: mirror.error,
       }));
-    return project.error != null
-      ? [{ project: project.project, mirrorId: null, url: null, reasons: [project.error] }, ...mirrors]
+    const { error } = project;
+    return error != null
+      ? [{ project: project.project, mirrorId: null, url: null, reasons: [error.message], error }, ...mirrors]
       : mirrors;
   });
   const { counts } = report;

@@ -20,7 +20,8 @@ export function toJUnit(report: RunReport, suiteName = "ci-mirror sync"): string
         mirror.status === "failed"
           ? {
               message: mirror.error != null ? `${mirror.error.code}: ${mirror.error.message}` : "failed",
-              type: mirror.error?.code ?? "failed",
+              // Always a code: a failed mirror without its error would be a bug of ours.
+              type: mirror.error?.code ?? "EINTERNAL",
             }
           : undefined,
       error:

@@ -67,8 +67,9 @@ async function checkImageTools(world: CliWorld): Promise<void> {
   } catch (error) {
     if (!(error instanceof GitError) || error.kind !== "missing-tool") throw error;
     throw new ToolError(
-      "ENOGIT",
+      "EGITMISSING",
       "git is not installed in this image, and every sync job runs in the same image",
+      { fix: "image", cause: error },
     );
   }
   if (!(await lfsInstalled(ctx)))

@@ -1,11 +1,11 @@
-import { isToolError } from "../../errors/tool-error.ts";
+import type { ErrorReport } from "../../errors/catalog.ts";
+import { errorReport, isToolError } from "../../errors/tool-error.ts";
 
 /**
- * One line for an API failure. The GitLab client already turns gitbeaker's errors into
- * ToolErrors with a plain message; anything else is shown by its message only.
+ * An API failure as every report shows an error. The GitLab client already turns gitbeaker's
+ * errors into ToolErrors with a plain message; anything else is a bug of ours, and said as one.
  */
-export function describeApiError(error: unknown): string {
-  if (isToolError(error)) return error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+export function apiErrorReport(error: unknown): ErrorReport {
+  if (isToolError(error)) return error.report();
+  return errorReport("EINTERNAL", error instanceof Error ? error.message : String(error));
 }

@@ -1,9 +1,10 @@
 import pLimit from "p-limit";
 import type { PushMirrorDecl } from "../../config/types.ts";
+import type { ErrorReport } from "../../errors/catalog.ts";
 import type { GitLabPort, Project, RemoteMirror } from "../../gitlab/port.ts";
-import { isToolError } from "../../errors/tool-error.ts";
+import { errorReport, isToolError } from "../../errors/tool-error.ts";
 import { VERSION } from "../../version.ts";
-import { describeApiError } from "./api-error.ts";
+import { apiErrorReport } from "./api-error.ts";
 import { checkToken } from "./token-check.ts";
 import type { AuditCounts, AuditReport, MirrorAudit, ProjectAudit, Verdict } from "./types.ts";
 import { worst } from "./types.ts";
@@ -66,7 +67,7 @@ export async function auditPushMirrors(
         try {
           add(await port.getProject(ref), true);
         } catch (error) {
-          broken.push(failedEntry(ref, describeApiError(error)));
+          broken.push(failedEntry(ref, apiErrorReport(error)));
         }
       }),
     ),
@@ -78,7 +79,7 @@ export async function auditPushMirrors(
           });
           for (const project of projects) add(project, false);
         } catch (error) {
-          broken.push(failedEntry(`group ${group}`, describeApiError(error)));
+          broken.push(failedEntry(`group ${group}`, apiErrorReport(error)));
         }
       }),
     ),
@@ -87,7 +88,7 @@ export async function auditPushMirrors(
         try {
           add(await port.getProject(ref), false, decls);
         } catch (error) {
-          broken.push(failedEntry(ref, describeApiError(error)));
+          broken.push(failedEntry(ref, apiErrorReport(error)));
         }
       }),
     ),
@@ -154,7 +155,7 @@ async function auditProject(
       };
     }
     return {
-      audit: { ...failedEntry(path, describeApiError(error)), id: target.project.id },
+      audit: { ...failedEntry(path, apiErrorReport(error)), id: target.project.id },
       resyncable: [],
     };
   }
@@ -177,6 +178,7 @@ async function auditProject(
       declared: declared != null,
       verdict: judged.verdict,
       reasons: judged.reasons,
+      ...(judged.error == null ? {} : { error: judged.error }),
     };
     mirrors.push(entry);
     if (judged.resyncable) resyncable.push(entry);
@@ -194,9 +196,11 @@ async function resync(port: GitLabPort, projectId: number | null, entry: MirrorA
     await port.syncRemoteMirror(projectId, entry.id);
     entry.resync = { requested: true };
   } catch (error) {
-    entry.resync = { requested: false, error: describeApiError(error) };
+    entry.resync = { requested: false, error: apiErrorReport(error) };
   }
 }
+
+const MISSING = "declared in push_mirrors, but GitLab has no such mirror";
 
 function missingMirror(project: string, decl: PushMirrorDecl): MirrorAudit {
   return {
@@ -211,11 +215,12 @@ function missingMirror(project: string, decl: PushMirrorDecl): MirrorAudit {
     declared: true,
     // Declared disabled and absent: nothing would be pushed either way.
     verdict: decl.enabled ? "fail" : "ok",
-    reasons: decl.enabled ? ["declared in push_mirrors, but GitLab has no such mirror"] : [],
+    reasons: decl.enabled ? [MISSING] : [],
+    ...(decl.enabled ? { error: errorReport("EPUSHMIRRORMISSING", MISSING) } : {}),
   };
 }
 
-function failedEntry(project: string, error: string): ProjectAudit {
+function failedEntry(project: string, error: ErrorReport): ProjectAudit {
   return { project, id: null, verdict: "fail", error, notes: [], mirrors: [] };
 }
 

@@ -1,5 +1,5 @@
 import { junitDocument, type JUnitCase } from "../../output/junit-xml.ts";
-import { RESYNC_REQUESTED } from "./types.ts";
+import { resyncLine } from "./table.ts";
 import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
 
 /**
@@ -13,12 +13,13 @@ export function auditJUnit(report: AuditReport): string {
 
 function projectCases(project: ProjectAudit): JUnitCase[] {
   const cases = project.mirrors.map(mirrorCase);
-  if (project.error != null) {
+  const { error } = project;
+  if (error != null) {
     cases.push({
       classname: project.project,
       name: "project",
-      text: project.error,
-      failure: { message: project.error, type: "project" },
+      text: [`error ${error.code}: ${error.message}`, `fix: ${error.fix}`].join("\n"),
+      failure: { message: `${error.code}: ${error.message}`, type: error.code },
     });
   }
   for (const note of project.notes)
@@ -32,13 +33,14 @@ function mirrorCase(mirror: MirrorAudit): JUnitCase {
     `last success: ${mirror.lastSuccessfulUpdateAt ?? "never"}`,
     ...mirror.reasons.map((reason) => `${mirror.verdict === "fail" ? "failure" : "warning"}: ${reason}`),
   ];
-  if (mirror.resync != null) {
-    lines.push(mirror.resync.requested ? RESYNC_REQUESTED : `resync failed: ${mirror.resync.error ?? ""}`);
-  }
+  const { error } = mirror;
+  if (error != null) lines.push(`fix: ${error.fix}`);
+  if (mirror.resync != null) lines.push(resyncLine(mirror.resync));
   return {
     classname: mirror.project,
     name: mirror.url,
     text: lines.join("\n"),
-    failure: mirror.verdict === "fail" ? { message: mirror.reasons.join("; "), type: "mirror" } : undefined,
+    // The failure's type is the code, as in every JUnit report of ci-mirror.
+    failure: error == null ? undefined : { message: `${error.code}: ${error.message}`, type: error.code },
   };
 }

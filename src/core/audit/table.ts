@@ -31,7 +31,8 @@ interface Row {
 function projectRows(project: ProjectAudit, now: Date): Row[] {
   const rows: Row[] = project.mirrors.map((mirror) => mirrorRow(mirror, now));
   if (project.error != null) {
-    rows.push({ verdict: "fail", cells: [project.project, "-", "-", "-", "FAIL", project.error] });
+    const { code, message } = project.error;
+    rows.push({ verdict: "fail", cells: [project.project, "-", "-", "-", "FAIL", `${code}: ${message}`] });
   }
   for (const note of project.notes) {
     rows.push({ verdict: "warn", cells: [project.project, "-", "-", "-", "WARN", note] });
@@ -42,12 +43,10 @@ function projectRows(project: ProjectAudit, now: Date): Row[] {
 function mirrorRow(mirror: MirrorAudit, now: Date): Row {
   const status =
     mirror.enabled || mirror.id == null ? mirror.updateStatus : `disabled (${mirror.updateStatus})`;
-  const details = [...mirror.reasons];
-  if (mirror.resync != null) {
-    details.push(
-      mirror.resync.requested ? RESYNC_REQUESTED : `resync failed: ${mirror.resync.error ?? "unknown error"}`,
-    );
-  }
+  // A failed mirror's details open with its code, as every error in every output does.
+  const details =
+    mirror.error == null ? [...mirror.reasons] : [`${mirror.error.code}: ${mirror.reasons.join("; ")}`];
+  if (mirror.resync != null) details.push(resyncLine(mirror.resync));
   return {
     verdict: mirror.verdict,
     cells: [
@@ -59,6 +58,14 @@ function mirrorRow(mirror: MirrorAudit, now: Date): Row {
       details.join("; ").replace(/\s*\n\s*/g, " "),
     ],
   };
+}
+
+/** What came of `--resync-failed` for one mirror. */
+export function resyncLine(resync: NonNullable<MirrorAudit["resync"]>): string {
+  if (resync.requested) return RESYNC_REQUESTED;
+  return resync.error == null
+    ? "resync failed"
+    : `resync failed: ${resync.error.code}: ${resync.error.message}`;
 }
 
 /** One closing line: the counts and whether the job fails. */

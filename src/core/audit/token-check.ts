@@ -1,5 +1,5 @@
 import type { GitLabPort } from "../../gitlab/port.ts";
-import { describeApiError } from "./api-error.ts";
+import { apiErrorReport } from "./api-error.ts";
 import type { TokenCheck } from "./types.ts";
 
 const DAY_MS = 86_400_000;
@@ -14,7 +14,7 @@ export async function checkToken(port: GitLabPort, now: Date): Promise<TokenChec
   } catch (error) {
     // Not every credential is a personal access token (GitLab answers 400 for OAuth tokens),
     // and the mirrors can still be audited, so an unreadable token is a warning.
-    return { verdict: "warn", message: `could not check the API token: ${describeApiError(error)}` };
+    return { verdict: "warn", message: `could not check the API token: ${apiErrorReport(error).message}` };
   }
   const base = { name: token.name, expiresAt: token.expiresAt };
   // `expires_at` is a date and the token works through that day, so count whole days.

@@ -2,6 +2,8 @@
  * What `ci-mirror audit` reports. These shapes are the `--json`/`--report` output and the
  * notification payload: keep them stable and additive.
  */
+import type { ErrorReport } from "../../errors/catalog.ts";
+
 export type Verdict = "ok" | "warn" | "fail";
 
 export interface MirrorAudit {
@@ -21,8 +23,10 @@ export interface MirrorAudit {
   verdict: Verdict;
   /** Why the verdict is not ok, in plain words; empty when ok. */
   reasons: string[];
+  /** A failed mirror's error: the code of its first failed rule, every failed rule in the message. */
+  error?: ErrorReport | undefined;
   /** Set when `--resync-failed` asked GitLab to push this mirror again. */
-  resync?: { requested: boolean; error?: string | undefined } | undefined;
+  resync?: { requested: boolean; error?: ErrorReport | undefined } | undefined;
 }
 
 export interface ProjectAudit {
@@ -31,7 +35,7 @@ export interface ProjectAudit {
   id: number | null;
   verdict: Verdict;
   /** The API error that stopped this project (or group) from being audited. */
-  error?: string | undefined;
+  error?: ErrorReport | undefined;
   /** Project-level findings such as "no push mirrors". */
   notes: string[];
   mirrors: MirrorAudit[];

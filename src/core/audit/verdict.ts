@@ -1,5 +1,7 @@
 import type { RemoteMirror } from "../../gitlab/port.ts";
 import type { PushMirrorDecl } from "../../config/types.ts";
+import type { ErrorCode, ErrorReport } from "../../errors/catalog.ts";
+import { errorReport } from "../../errors/tool-error.ts";
 import { formatAge, formatDuration } from "../../util/duration.ts";
 import type { Verdict } from "./types.ts";
 
@@ -15,6 +17,11 @@ export interface VerdictOptions {
 export interface MirrorVerdict {
   verdict: Verdict;
   reasons: string[];
+  /**
+   * A failed mirror's error, as every report shows one: the code of its first failed rule, and
+   * every failed rule in the message.
+   */
+  error?: ErrorReport | undefined;
   /** Failed, enabled and not mid-update: a sync request would really make GitLab push again. */
   resyncable: boolean;
 }
@@ -42,10 +49,14 @@ export function judgeMirror(
   declared: PushMirrorDecl | undefined,
   options: VerdictOptions,
 ): MirrorVerdict {
-  const fails: string[] = [];
+  const fails: Failure[] = [];
+  const fail = (code: ErrorCode, message: string): void => {
+    fails.push({ code, message });
+  };
   const warns: string[] = [];
   if (!mirror.enabled) {
-    if (declared?.enabled === true) fails.push("disabled, but push_mirrors declares it enabled");
+    if (declared?.enabled === true)
+      fail("EPUSHMIRRORDISABLED", "disabled, but push_mirrors declares it enabled");
     else if (declared == null) warns.push("disabled");
     return result(fails, warns, false);
   }
@@ -54,31 +65,34 @@ export function judgeMirror(
   if (status === "failed" && lastError === GITLAB_STUCK_ERROR) {
     // Project#mark_stuck_remote_mirrors_as_failed!: it also stamps last_update_at with the time
     // it gave up, which says nothing about a push having happened then.
-    fails.push(
+    fail(
+      "EPUSHMIRRORSTUCK",
       `stuck: GitLab gave up on an update that ran too long (over 1h, or 3h for a first push) and marked it failed`,
     );
   } else if (status === "failed") {
-    fails.push(lastError !== "" ? `update failed: ${lastError}` : "update failed");
+    fail("EPUSHMIRRORFAILED", lastError !== "" ? `update failed: ${lastError}` : "update failed");
   } else if (status === "to_retry") {
     warns.push(lastError !== "" ? `GitLab is retrying: ${lastError}` : "GitLab is retrying");
   } else if (lastError !== "") {
-    fails.push(`last error: ${lastError}`);
+    fail("EPUSHMIRRORFAILED", `last error: ${lastError}`);
   }
   let stuck = false;
   if (status === "started" && mirror.lastUpdateStartedAt != null) {
     const runningMs = options.now.getTime() - Date.parse(mirror.lastUpdateStartedAt);
     if (runningMs > options.stuckAfterMs) {
       stuck = true;
-      fails.push(
+      fail(
+        "EPUSHMIRRORSTUCK",
         `stuck: started ${formatAge(mirror.lastUpdateStartedAt, options.now)} (stuck after ${formatDuration(options.stuckAfterMs)})`,
       );
     }
   }
   const success = mirror.lastSuccessfulUpdateAt;
   if (success == null) {
-    fails.push("never succeeded");
+    fail("EPUSHMIRRORSTALE", "never succeeded");
   } else if (options.now.getTime() - Date.parse(success) > options.maxAgeMs) {
-    fails.push(
+    fail(
+      "EPUSHMIRRORSTALE",
       `no success within ${formatDuration(options.maxAgeMs)} (last ${formatAge(success, options.now)})`,
     );
   }
@@ -87,7 +101,20 @@ export function judgeMirror(
   return result(fails, warns, !stuck && status !== "started");
 }
 
-function result(fails: string[], warns: string[], canResync: boolean): MirrorVerdict {
+/** A rule the mirror fails, with the catalog's code for it. */
+interface Failure {
+  code: ErrorCode;
+  message: string;
+}
+
+function result(fails: readonly Failure[], warns: readonly string[], canResync: boolean): MirrorVerdict {
   const verdict: Verdict = fails.length > 0 ? "fail" : warns.length > 0 ? "warn" : "ok";
-  return { verdict, reasons: [...fails, ...warns], resyncable: verdict === "fail" && canResync };
+  const messages = fails.map((failure) => failure.message);
+  const [first] = fails;
+  return {
+    verdict,
+    reasons: [...messages, ...warns],
+    error: first == null ? undefined : errorReport(first.code, messages.join("; ")),
+    resyncable: verdict === "fail" && canResync,
+  };
 }

@@ -77,13 +77,11 @@ export function formatApply(result: ApplyResult): string {
   // Each failed action once more as a plain line: what GitLab said about which mirror, and the fix.
   for (const o of result.outcomes) {
     if (o.status === "failed" && o.error != null) {
-      lines.push(
-        `error ${o.error.code}: ${o.error.message}${o.error.fix == null ? "" : ` (fix: ${o.error.fix})`}`,
-      );
+      lines.push(`error ${o.error.code}: ${o.error.message} (fix: ${o.error.fix})`);
     }
   }
-  for (const failure of result.failures) {
-    lines.push(`${failure.project}: error ${failure.error.code}: ${failure.error.message}`);
+  for (const { project, error } of result.failures) {
+    lines.push(`${project}: error ${error.code}: ${error.message} (fix: ${error.fix})`);
   }
   const failed = result.outcomes.filter((o) => o.status === "failed").length + result.failures.length;
   if (result.changes === 0 && failed === 0) lines.push("no changes");
@@ -106,14 +104,10 @@ export function applyJson(result: ApplyResult): unknown {
       changes: o.action.kind === "update" ? o.action.changes : [],
       reason: o.action.kind === "replace" || o.action.kind === "delete" ? o.action.reason : null,
       deletes: deletes(o.action) && "existing" in o.action ? o.action.existing.id : null,
-      error: o.error == null ? null : { code: o.error.code, message: o.error.message },
+      error: o.error == null ? null : o.error.report(),
     })),
-    warnings: result.warnings.map((w) => ({ code: w.code, message: w.message, fix: w.fix ?? null })),
-    failures: result.failures.map((f) => ({
-      project: f.project,
-      code: f.error.code,
-      message: f.error.message,
-    })),
+    warnings: result.warnings.map((w) => w.report()),
+    failures: result.failures.map((f) => ({ project: f.project, error: f.error.report() })),
   };
 }
 
