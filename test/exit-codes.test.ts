@@ -75,12 +75,13 @@ describe("exit codes, as the README's table says", () => {
 
   it("2: a usage or config error, found before anything runs; every unset variable is named at once", async () => {
     const p = await mirrorPair();
+    // No `target` of its own: the one in `extra` is the whole of it.
     const second = {
-      ...p.entry,
       name: `${p.name}-b`,
+      source: p.entry.source,
       extra: ["target: { url: https://example.org/b.git, token: OTHER }"],
     };
-    await p.ws.configure([p.entry, { ...second, target: undefined }]);
+    await p.ws.configure([p.entry, second]);
     // A lock held by another run: a missing variable is reported before the lock is even tried.
     const cache = join(p.ws.dir, ".ci-mirror", "cache");
     await mkdir(cache, { recursive: true });

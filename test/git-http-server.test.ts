@@ -37,7 +37,11 @@ interface Run {
 async function runGit(args: string[], options: { cwd?: string; token?: string } = {}): Promise<Run> {
   const auth = options.token == null ? [] : ["-c", `http.extraHeader=Authorization: ${basic(options.token)}`];
   const started = Date.now();
-  const result = await execa("git", [...auth, ...args], { cwd: options.cwd, env: GIT_ENV, reject: false });
+  const result = await execa("git", [...auth, ...args], {
+    ...(options.cwd == null ? {} : { cwd: options.cwd }),
+    env: GIT_ENV,
+    reject: false,
+  });
   return {
     exitCode: result.exitCode ?? -1,
     stdout: result.stdout,

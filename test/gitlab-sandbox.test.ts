@@ -49,7 +49,7 @@ async function call(
   const res = await fetch(`${gl.url}/api/v4${path}`, {
     method,
     headers,
-    body: body == null ? undefined : JSON.stringify(body),
+    ...(body == null ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
   let parsed: unknown = text;

@@ -33,7 +33,7 @@ async function api(method: string, project: string, path: string, body?: unknown
   const res = await fetch(`${gl.url}/api/v4/projects/${encodeURIComponent(project)}/remote_mirrors${path}`, {
     method,
     headers: { "private-token": token, "content-type": "application/json" },
-    body: body == null ? undefined : JSON.stringify(body),
+    ...(body == null ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
   return { status: res.status, body: text === "" ? null : (JSON.parse(text) as unknown) };

@@ -56,7 +56,7 @@ async function api(
     headers["content-type"] = "application/json";
     body = JSON.stringify(params);
   }
-  const res = await fetch(`${gl.url}/api/v4${path}`, { method, headers, body });
+  const res = await fetch(`${gl.url}/api/v4${path}`, { method, headers, ...(body == null ? {} : { body }) });
   const text = await res.text();
   return { status: res.status, body: text === "" ? null : (JSON.parse(text) as unknown) };
 }

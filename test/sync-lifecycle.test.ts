@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { appendFile, chmod, readFile, realpath, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
 import { LOCK_FILE } from "../src/util/cache-lock.ts";
@@ -93,7 +93,7 @@ describe("absurd ref names", () => {
 describe("cache lock", () => {
   /** Another process takes the lock, then blocks its main thread: it runs, but never beats. */
   // Wrapped: an async function returning the subprocess (a promise) would wait for it to end.
-  async function holdLock(cacheDir: string): Promise<{ holder: ResultPromise }> {
+  async function holdLock(cacheDir: string) {
     const holder = execa(process.execPath, ["--import", "tsx", "test/helpers/hold-lock.ts", cacheDir], {
       cwd: ROOT,
       reject: false,

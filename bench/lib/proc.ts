@@ -13,7 +13,7 @@ export interface ProcessRun {
 }
 
 export interface RunOptions {
-  cwd?: string;
+  cwd?: string | undefined;
   env: Env;
   input?: string | Buffer;
 }

@@ -29,7 +29,7 @@ export interface BenchWorld {
 
 export interface GitStep {
   args: string[];
-  cwd?: string;
+  cwd?: string | undefined;
 }
 
 /** `-c http.extraHeader=…` for one side; fine in a benchmark, never in real use (it shows in ps). */

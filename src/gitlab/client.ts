@@ -175,7 +175,7 @@ function projectCalls({ api, call, listAll }: Requests): ProjectCalls {
             path: input.path,
             namespaceId: group.id,
             visibility: input.visibility as "private",
-            description: input.description,
+            ...(input.description == null ? {} : { description: input.description }),
             ...(input.defaultBranch == null ? {} : { defaultBranch: input.defaultBranch }),
           }),
         ),
@@ -264,7 +264,8 @@ function remoteMirrorCalls({ api, call, listAll }: Requests, hasToken: boolean):
       // (404); the API's update is a PUT.
       return call(context, async () => {
         // GitLab cannot change a mirror's URL: a url here is dropped, not sent.
-        const changes: RemoteMirrorInput = { ...input, url: undefined };
+        const changes: RemoteMirrorInput = { ...input };
+        delete changes.url;
         const response = await api.requester.put(`${mirrorsPath(project)}/${mirrorId}`, {
           body: mirrorBody(changes),
         });

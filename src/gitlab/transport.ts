@@ -112,7 +112,13 @@ async function sendOnce(
     // moved instance, a proxy or an attacker. Followed, it would carry PRIVATE-TOKEN (which
     // fetch keeps across origins, unlike Authorization) and, on a 307/308, the body (a push
     // mirror's credential) to wherever it points. So none is followed, and it is an error.
-    response = await fetch(url, { method, headers, body: prepared.body, signal, redirect: "manual" });
+    response = await fetch(url, {
+      method,
+      headers,
+      ...(prepared.body == null ? {} : { body: prepared.body }),
+      signal,
+      redirect: "manual",
+    });
     if (isRedirect(response)) {
       await response.body?.cancel();
       throw redirectError(url, method, response);

@@ -60,7 +60,13 @@ export function smtpSettingsFromEnv(env: Env): { settings?: SmtpSettings; proble
     return value == null || value === "" ? undefined : value;
   };
   const problems: string[] = [];
-  let fromUrl: { host?: string; port?: number; user?: string; password?: string; tls?: SmtpTls } = {};
+  let fromUrl: {
+    host?: string;
+    port?: number | undefined;
+    user?: string | undefined;
+    password?: string | undefined;
+    tls?: SmtpTls;
+  } = {};
   const url = get("CI_MIRROR_SMTP_URL");
   if (url != null) {
     try {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { HERMETIC_GIT_ENV } from "./sandbox.ts";
 import { TARGET_TOKEN, UPSTREAM_TOKEN } from "./sync-env.ts";
 
@@ -21,18 +21,21 @@ export interface CliProcessOptions {
  * closed stdout, resource limits. Wrapped in an object: a subprocess is a promise, and returning
  * it from an async function would wait for it to end.
  */
-export function startCli(
-  args: string[],
-  options: CliProcessOptions,
-): { cli: ResultPromise<{ reject: false }> } {
+export function startCli(args: string[], options: CliProcessOptions): { cli: CliProcess } {
   const node = [process.execPath, "--import", TSX_LOADER, BIN, ...args];
   const [command, argv] = options.noFileWrites
     ? ["sh", ["-c", 'ulimit -f 0 && exec "$@"', "sh", ...node]]
     : [node[0] ?? "node", node.slice(1)];
-  const cli = execa(command, argv, {
-    cwd: options.cwd,
+  const path =
+    options.pathFirst == null ? process.env.PATH : `${options.pathFirst}:${process.env.PATH ?? ""}`;
+  return { cli: spawn(command, argv, options.cwd, path) };
+}
+
+function spawn(command: string, argv: string[], cwd: string, path: string | undefined) {
+  return execa(command, argv, {
+    cwd,
     env: {
-      PATH: options.pathFirst == null ? process.env.PATH : `${options.pathFirst}:${process.env.PATH ?? ""}`,
+      PATH: path,
       HOME: process.env.HOME,
       ...HERMETIC_GIT_ENV,
       CI_MIRROR_RETRY_DELAY: "10",
@@ -42,8 +45,10 @@ export function startCli(
     extendEnv: false,
     reject: false,
   });
-  return { cli };
 }
+
+/** ci-mirror's process: its type is execa's, for exactly the options it was started with. */
+export type CliProcess = ReturnType<typeof spawn>;
 
 /** Poll until `condition` holds (a server-side event the test cannot await), or fail after `ms`. */
 export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
@@ -55,7 +60,7 @@ export async function until(condition: () => boolean, ms: number, what: string):
 }
 
 /** Send a signal to that process alone (execa's own kill() would add a SIGKILL five seconds on). */
-export function signal(cli: ResultPromise<{ reject: false }>, name: NodeJS.Signals): void {
+export function signal(cli: Pick<CliProcess, "pid">, name: NodeJS.Signals): void {
   if (cli.pid == null) throw new Error("the process did not start");
   process.kill(cli.pid, name);
 }

@@ -32,9 +32,9 @@ export async function git(
   options: { cwd?: string; input?: Buffer | string } = {},
 ): Promise<string> {
   const result = await execa("git", args, {
-    cwd: options.cwd,
+    ...(options.cwd == null ? {} : { cwd: options.cwd }),
     env: GIT_ENV,
-    input: options.input,
+    ...(options.input == null ? {} : { input: options.input }),
     stripFinalNewline: true,
   });
   return result.stdout;

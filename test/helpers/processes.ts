@@ -43,8 +43,16 @@ export async function killProcessesUnder(dir: string): Promise<void> {
   }
 }
 
-/** Resolves with the promise's value, or rejects when it has not settled within `ms`. */
-export async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+/**
+ * Resolves with the promise's value, or rejects when it has not settled within `ms`. Any
+ * thenable: an execa subprocess with `reject: false` is not a `Promise<Result>` to the compiler
+ * under exactOptionalPropertyTypes (its `then` yields a narrower Result).
+ */
+export async function within<P extends PromiseLike<unknown>>(
+  ms: number,
+  promise: P,
+  what: string,
+): Promise<Awaited<P>> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} still running after ${ms} ms`)), ms);

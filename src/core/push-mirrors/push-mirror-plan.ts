@@ -45,9 +45,9 @@ export type PushMirrorAction =
 
 export interface PushMirrorPlanOptions {
   /** Delete mirrors GitLab has that the config does not declare. */
-  prune?: boolean;
+  prune?: boolean | undefined;
   /** Recreate every declared mirror that carries credentials, so it gets the current token. */
-  rotateCredentials?: boolean;
+  rotateCredentials?: boolean | undefined;
 }
 
 const DRIFT_FIELDS: readonly DriftField[] = [

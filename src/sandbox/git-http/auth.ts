@@ -3,10 +3,10 @@ import type { Access, GitAuthDecision } from "./types.ts";
 export interface Caller {
   access: Access | "anonymous" | "unknown-token";
   user: string | undefined;
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Set by an `authorize` hook: the status and message to refuse with. */
   denied?: { status: 401 | 403 | 404; message: string | undefined };
-  writeDeniedMessage?: string;
+  writeDeniedMessage?: string | undefined;
 }
 
 export function parseAuthorization(authorization: string | undefined): {

@@ -33,7 +33,12 @@ export interface GitAuthRequest {
  * extra environment for the CGI and its hooks, or a refusal with the forge's message.
  */
 export type GitAuthDecision =
-  | { access: "read" | "write"; user?: string; env?: Record<string, string>; writeDeniedMessage?: string }
+  | {
+      access: "read" | "write";
+      user?: string | undefined;
+      env?: Record<string, string> | undefined;
+      writeDeniedMessage?: string | undefined;
+    }
   | { deny: 401 | 403 | 404; message?: string };
 
 export interface GitServerOptions {

@@ -9,10 +9,10 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface Reply {
   status: number;
   /** JSON body; with neither this nor `text` the body is empty (204). */
-  body?: JsonValue;
+  body?: JsonValue | undefined;
   /** A non-JSON body, e.g. Rack::Attack's `text/plain` "Retry later". */
   text?: { content: string; contentType: string };
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
 /** Thrown by handlers to answer with an error; the server turns it into the reply. */

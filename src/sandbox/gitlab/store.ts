@@ -163,7 +163,13 @@ export function mirrorOf(project: Project, mirrorId: string): RemoteMirror | und
 
 export function addNamespace(
   store: Store,
-  fields: { path: string; name: string; kind: "user" | "group"; parent?: Namespace; visibility: Visibility },
+  fields: {
+    path: string;
+    name: string;
+    kind: "user" | "group";
+    parent?: Namespace | undefined;
+    visibility: Visibility;
+  },
 ): Namespace {
   const ns: Namespace = {
     id: store.nextId.namespace++,

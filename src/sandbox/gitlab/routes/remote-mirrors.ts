@@ -105,13 +105,14 @@ function show(rc: RouteContext): ReturnType<Route["handle"]> {
   return json(200, remoteMirrorEntity(rc.sandbox, findMirror(rc, project)));
 }
 
+/** What the request said; `undefined` where it did not say. */
 interface MirrorSettings {
-  enabled?: boolean | null;
-  authMethod?: string;
-  keepDivergentRefs?: boolean | null;
-  onlyProtectedBranches?: boolean | null;
-  mirrorBranchRegex?: string | null;
-  hostKeys?: string[];
+  enabled?: boolean | null | undefined;
+  authMethod?: string | undefined;
+  keepDivergentRefs?: boolean | null | undefined;
+  onlyProtectedBranches?: boolean | null | undefined;
+  mirrorBranchRegex?: string | null | undefined;
+  hostKeys?: string[] | undefined;
 }
 
 function readSettings(rc: RouteContext, params: Params): MirrorSettings {
