@@ -7,10 +7,20 @@ import { sortIssues } from "./issue-order.ts";
  */
 export function formatIssues(file: string, issues: readonly ConfigIssue[]): string {
   return sortIssues(issues)
-    .map((issue) =>
-      [location(file, issue), issue.path, issue.message].filter((part) => part !== "").join("  "),
-    )
+    .map((issue) => issueLine(file, issue, []))
     .join("\n");
+}
+
+/**
+ * The config's warnings, as every command prints them: one line each, like an issue's with
+ * `warning` after the location, in file order.
+ */
+export function formatWarnings(file: string, warnings: readonly ConfigIssue[]): string[] {
+  return sortIssues(warnings).map((warning) => issueLine(file, warning, ["warning"]));
+}
+
+function issueLine(file: string, issue: ConfigIssue, kind: string[]): string {
+  return [location(file, issue), ...kind, issue.path, issue.message].filter((part) => part !== "").join("  ");
 }
 
 function location(file: string, issue: ConfigIssue): string {

@@ -1,7 +1,7 @@
 /** The config module: read `mirrors.yml`, validate it whole, and hand out the normalised config. */
 export { parseConfig, type ConfigResult } from "./parse.ts";
 export { loadConfig, type LoadConfigOptions } from "./load.ts";
-export { formatIssues } from "./format-issues.ts";
+export { formatIssues, formatWarnings } from "./format-issues.ts";
 export { compilePattern } from "./ref-pattern.ts";
 export type {
   AuditSettings,

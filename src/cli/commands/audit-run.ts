@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { loadConfig } from "../../config/index.ts";
 import { auditPushMirrors } from "../../core/audit/audit.ts";
 import { auditJUnit } from "../../core/audit/junit.ts";
 import { auditSummaryLine, auditTable } from "../../core/audit/table.ts";
@@ -9,10 +8,10 @@ import { ToolError, UsageError } from "../../errors/tool-error.ts";
 import { createGitLabClient } from "../../gitlab/client.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { notifyFailures } from "../../notify/notify.ts";
-import { registerConfigSecrets } from "../../output/config-secrets.ts";
 import { Printer } from "../../output/printer.ts";
 import { durationMs, durationProblem } from "../../util/duration.ts";
 import type { Redactor } from "../../util/redact.ts";
+import { loadCommandConfig } from "../command-config.ts";
 import { variableNameFlag } from "../variable-flag.ts";
 import type { CommandWorld } from "../world.ts";
 import type { AuditArgs } from "./audit.ts";
@@ -41,9 +40,7 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
 
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
-  const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
-  await registerConfigSecrets(config, world.env, redactor, [webhookVariable]);
-  for (const warning of warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
+  const config = await loadCommandConfig(args.config, world, printer, { moreSecrets: [webhookVariable] });
   const scope = {
     projects: config.audit?.projects ?? [],
     groups: config.audit?.groups ?? [],

@@ -1,6 +1,5 @@
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { loadConfig } from "../../config/index.ts";
 import { GitError } from "../../errors/git-error.ts";
 import { ToolError } from "../../errors/tool-error.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../../git/environment.ts";
@@ -8,19 +7,21 @@ import { lfsInstalled } from "../../git/lfs.ts";
 import { gitVersion } from "../../git/version.ts";
 import { planPipeline } from "../../child-pipeline/pipeline.ts";
 import { childPipelineYaml } from "../../child-pipeline/serialise.ts";
-import type { CliWorld } from "../world.ts";
+import { Printer } from "../../output/printer.ts";
+import { loadCommandConfig } from "../command-config.ts";
+import type { CommandWorld } from "../world.ts";
 import type { PlanArgs } from "./plan.ts";
 
 /** Write the child pipeline for the config; the parent's trigger job runs it. */
-export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
+export async function runPlan(args: PlanArgs, world: CommandWorld): Promise<0> {
   const only = args.only
     ?.flatMap((value) => String(value).split(","))
     .map((name) => name.trim())
     .filter(Boolean);
   // With the environment given, the config's token variables that this job cannot see are
   // warned about here, once, instead of failing in every sync job of the child.
-  const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd, env: world.env });
-  for (const warning of warnings) world.stderr.write(`warning: ${warning.path}: ${warning.message}\n`);
+  const printer = new Printer(world.stdout, world.stderr, world.redactor);
+  const config = await loadCommandConfig(args.config, world, printer, { checkVariables: true });
   const pipeline = planPipeline(config, {
     configFile: args.config,
     only,
@@ -33,19 +34,19 @@ export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
     beforeScript: args.beforeScript,
     maxJobs: args.maxJobs,
   });
-  await checkImageTools(world);
+  await checkImageTools(world, printer);
   const out = resolve(world.cwd, args.out);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, childPipelineYaml(pipeline, args.config));
   const jobs = Object.keys(pipeline.jobs);
   const mirrors = `${pipeline.mirrors.length} mirror${pipeline.mirrors.length === 1 ? "" : "s"}`;
   const dryRun = args.dryRun ? ", dry run" : "";
-  world.stdout.write(
+  printer.out(
     pipeline.mirrors.length === 0
-      ? `${args.out}: no mirrors to sync; one no-op job (${jobs.join(", ")})\n`
+      ? `${args.out}: no mirrors to sync; one no-op job (${jobs.join(", ")})`
       : pipeline.layout === "shards"
-        ? `${args.out}: ${mirrors} in ${jobs.length} shard job${jobs.length === 1 ? "" : "s"} (the config has more than --max-jobs ${args.maxJobs} mirrors)${dryRun}\n`
-        : `${args.out}: ${mirrors} in ${jobs.length} job${jobs.length === 1 ? "" : "s"} (${jobs.join(", ")})${dryRun}\n`,
+        ? `${args.out}: ${mirrors} in ${jobs.length} shard job${jobs.length === 1 ? "" : "s"} (the config has more than --max-jobs ${args.maxJobs} mirrors)${dryRun}`
+        : `${args.out}: ${mirrors} in ${jobs.length} job${jobs.length === 1 ? "" : "s"} (${jobs.join(", ")})${dryRun}`,
   );
   return 0;
 }
@@ -55,7 +56,7 @@ export async function runPlan(args: PlanArgs, world: CliWorld): Promise<0> {
  * runs in, so what the sync jobs will lack is known here: one clear failure instead of one per
  * sync job. ci-mirror itself is there, or this would not run; the templates check for it before.
  */
-async function checkImageTools(world: CliWorld): Promise<void> {
+async function checkImageTools(world: CommandWorld, printer: Printer): Promise<void> {
   const ctx = {
     cwd: world.cwd,
     env: outsideAnyRepository(hardenedGitEnv(world.env)),
@@ -73,7 +74,7 @@ async function checkImageTools(world: CliWorld): Promise<void> {
     );
   }
   if (!(await lfsInstalled(ctx)))
-    world.stderr.write(
-      "warning: git-lfs is not installed in this image: sync jobs will mirror no Git LFS objects (a mirror with `lfs: true` fails, one that uses LFS under `lfs: auto` warns)\n",
+    printer.err(
+      "warning: git-lfs is not installed in this image: sync jobs will mirror no Git LFS objects (a mirror with `lfs: true` fails, one that uses LFS under `lfs: auto` warns)",
     );
 }

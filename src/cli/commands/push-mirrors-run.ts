@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { loadConfig } from "../../config/index.ts";
 import type { Config } from "../../config/types.ts";
 import { applyPushMirrors } from "../../core/push-mirrors/apply.ts";
 import { mirrorRefusal } from "../../core/push-mirrors/refusal.ts";
@@ -17,8 +16,8 @@ import { hasCredentials, mirrorUrlWithCredentials } from "../../gitlab/mirror-ur
 import type { RemoteMirrorInput } from "../../gitlab/port.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { Printer } from "../../output/printer.ts";
-import { registerConfigSecrets } from "../../output/config-secrets.ts";
 import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
+import { loadCommandConfig } from "../command-config.ts";
 import { variableNameFlag } from "../variable-flag.ts";
 import type { CliWorld, CommandWorld } from "../world.ts";
 
@@ -38,10 +37,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
   const optional = args.config == null && args.action !== "apply";
   let config: Config | undefined;
   if (!optional || (await isFile(resolve(world.cwd, configFile)))) {
-    const loaded = await loadConfig(configFile, { cwd: world.cwd });
-    await registerConfigSecrets(loaded.config, world.env, redactor, [tokenVar]);
-    for (const warning of loaded.warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
-    config = loaded.config;
+    config = await loadCommandConfig(configFile, world, printer, { moreSecrets: [tokenVar] });
   } else {
     redactor.add(tokenVar == null ? undefined : world.env[tokenVar]);
   }

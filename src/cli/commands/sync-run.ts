@@ -1,8 +1,7 @@
-import { loadConfig } from "../../config/index.ts";
 import { syncAll } from "../../core/sync-all.ts";
 import { UsageError, type ExitCode } from "../../errors/tool-error.ts";
 import { Printer } from "../../output/printer.ts";
-import { registerConfigSecrets } from "../../output/config-secrets.ts";
+import { loadCommandConfig } from "../command-config.ts";
 import type { CommandWorld } from "../world.ts";
 import type { SyncArgs } from "./sync.ts";
 
@@ -27,9 +26,7 @@ export async function runSync(args: SyncArgs, world: CommandWorld): Promise<Exit
     throw new UsageError("--timeout must be a positive number of minutes");
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
-  const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
-  await registerConfigSecrets(config, world.env, redactor);
-  for (const warning of warnings) printer.err(`warning: ${warning.path}: ${warning.message}`);
+  const config = await loadCommandConfig(args.config, world, printer);
   const { exitCode } = await syncAll(
     config,
     {

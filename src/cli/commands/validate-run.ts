@@ -1,5 +1,6 @@
-import { loadConfig } from "../../config/index.ts";
-import type { CliWorld } from "../world.ts";
+import { Printer } from "../../output/printer.ts";
+import { loadCommandConfig } from "../command-config.ts";
+import type { CommandWorld } from "../world.ts";
 import type { ValidateArgs } from "./validate.ts";
 
 /**
@@ -7,16 +8,12 @@ import type { ValidateArgs } from "./validate.ts";
  * by main.ts, all at once with their lines; variables are not checked here because a config is
  * usually validated where the secrets are not (a merge request, a laptop).
  */
-export async function runValidate(args: ValidateArgs, world: CliWorld): Promise<0> {
-  const { config, warnings } = await loadConfig(args.config, { cwd: world.cwd });
-  for (const warning of warnings) {
-    world.stderr.write(
-      `${config.file}${warning.line != null ? `:${warning.line}` : ""}  warning  ${warning.path}  ${warning.message}\n`,
-    );
-  }
+export async function runValidate(args: ValidateArgs, world: CommandWorld): Promise<0> {
+  const printer = new Printer(world.stdout, world.stderr, world.redactor);
+  const config = await loadCommandConfig(args.config, world, printer);
   const names = config.mirrors.map((mirror) => mirror.name).join(", ");
-  world.stdout.write(
-    `${config.file}: OK, ${config.mirrors.length} mirror${config.mirrors.length === 1 ? "" : "s"} (${names})\n`,
+  printer.out(
+    `${config.file}: OK, ${config.mirrors.length} mirror${config.mirrors.length === 1 ? "" : "s"} (${names})`,
   );
   return 0;
 }
