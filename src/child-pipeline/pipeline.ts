@@ -199,21 +199,39 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-function syncJob(names: string[], options: ChildPipelineOptions): SyncJob {
-  const command = [
+/** A job's sync line; `mirror` and the report paths are shell words, quoted by the caller. */
+interface SyncLine {
+  mirror: string;
+  /** For a job that syncs several mirrors. */
+  concurrency?: number;
+  reports: { json: string; xml: string };
+}
+
+function syncCommand(line: SyncLine, options: ChildPipelineOptions): string {
+  const { reports } = line;
+  return [
     "ci-mirror sync",
-    '--mirror "$MIRROR"',
+    `--mirror ${line.mirror}`,
     `--config ${shellQuote(options.configFile)}`,
     `--cache-dir ${CACHE_DIR}`,
-    '--report "reports/$MIRROR.json"',
-    '--junit "reports/$MIRROR.xml"',
+    ...(line.concurrency == null ? [] : [`--concurrency ${line.concurrency}`]),
+    `--report ${reports.json}`,
+    `--junit ${reports.xml}`,
     ...(options.dryRun ? ["--dry-run"] : []),
   ].join(" ");
+}
+
+function syncJob(names: string[], options: ChildPipelineOptions): SyncJob {
   return {
     stage: CHILD_STAGE,
     image: options.image,
     ...beforeScript(options),
-    script: [command],
+    script: [
+      syncCommand(
+        { mirror: '"$MIRROR"', reports: { json: '"reports/$MIRROR.json"', xml: '"reports/$MIRROR.xml"' } },
+        options,
+      ),
+    ],
     parallel: { matrix: [{ MIRROR: names }] },
     // The key is per mirror, so each job restores only its own bare repo; the whole cache dir is
     // cached because that job's cache dir holds nothing else.
@@ -238,21 +256,20 @@ function shardJob(shard: number, names: string[], options: ChildPipelineOptions)
       "shardTooLong",
     );
   const id = `${options.jobPrefix}-shard-${shard}`;
-  const command = [
-    "ci-mirror sync",
-    `--mirror ${shellQuote(list)}`,
-    `--config ${shellQuote(options.configFile)}`,
-    `--cache-dir ${CACHE_DIR}`,
-    `--concurrency ${options.concurrency}`,
-    `--report reports/shard-${shard}.json`,
-    `--junit reports/shard-${shard}.xml`,
-    ...(options.dryRun ? ["--dry-run"] : []),
-  ].join(" ");
   return {
     stage: CHILD_STAGE,
     image: options.image,
     ...beforeScript(options),
-    script: [command],
+    script: [
+      syncCommand(
+        {
+          mirror: shellQuote(list),
+          concurrency: options.concurrency,
+          reports: { json: `reports/shard-${shard}.json`, xml: `reports/shard-${shard}.xml` },
+        },
+        options,
+      ),
+    ],
     ...(options.cache ? { cache: cacheOf(`ci-mirror-${id}`) } : {}),
     resource_group: `ci-mirror-${id}`,
     ...jobSettings(options),
