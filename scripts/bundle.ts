@@ -69,7 +69,7 @@ export async function bundle(
 }
 
 /** Every module the bundle still imports at run time (static, dynamic or require). */
-export function externalImports(metafile: Metafile): string[] {
+function externalImports(metafile: Metafile): string[] {
   const specifiers = new Set<string>();
   for (const output of Object.values(metafile.outputs)) {
     for (const entry of output.imports) if (entry.external) specifiers.add(entry.path);

@@ -3,11 +3,11 @@ import { format, resolveConfig } from "prettier";
 import { ERRORS, SCRIPT_ERRORS } from "../src/errors/catalog.ts";
 import { CANCEL_EXIT_CODES } from "../src/util/cancel.ts";
 
-export const ERRORS_START = "<!-- errors:start -->";
-export const ERRORS_END = "<!-- errors:end -->";
+const ERRORS_START = "<!-- errors:start -->";
+const ERRORS_END = "<!-- errors:end -->";
 
 /** Every code with its exit code, meaning and general fix, formatted as prettier would leave it. */
-export async function errorsTable(): Promise<string> {
+async function errorsTable(): Promise<string> {
   const rows = Object.entries({ ...ERRORS, ...SCRIPT_ERRORS }).map(([code, entry]) =>
     [`\`${code}\``, exitCell(entry.exit), entry.meaning, entry.fix].map(cell),
   );

@@ -24,12 +24,12 @@ export async function readInputs(component: string): Promise<Record<string, Inpu
   return spec?.spec?.inputs ?? {};
 }
 
-export function markers(component: string): { start: string; end: string } {
+function markers(component: string): { start: string; end: string } {
   return { start: `<!-- inputs:${component}:start -->`, end: `<!-- inputs:${component}:end -->` };
 }
 
 /** A markdown table of the inputs, formatted as prettier would leave it. */
-export async function inputsTable(inputs: Record<string, InputSpec>): Promise<string> {
+async function inputsTable(inputs: Record<string, InputSpec>): Promise<string> {
   const rows = Object.entries(inputs).map(([name, input]) =>
     [`\`${name}\``, input.type ?? "string", showDefault(input), input.description ?? ""].map(cell),
   );

@@ -19,7 +19,7 @@ export async function buildCli(): Promise<void> {
   if (build.exitCode !== 0) throw new Error(`npm run build failed: ${tail(build.stderr)}`);
 }
 
-export function stringEnv(env: NodeJS.ProcessEnv): Env {
+function stringEnv(env: NodeJS.ProcessEnv): Env {
   const out: Env = {};
   for (const [key, value] of Object.entries(env)) if (value != null) out[key] = value;
   return out;

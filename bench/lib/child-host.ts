@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
  */
 
 /** Every host understands `close`: it shuts its server down, answers, and lets the process end. */
-export interface CloseCall {
+interface CloseCall {
   op: "close";
 }
 

@@ -25,7 +25,7 @@ import {
 } from "./world.ts";
 import type { BenchWorld, GitStep } from "./world.ts";
 
-export interface TargetCheck {
+interface TargetCheck {
   /** What is compared, in words. */
   text: string;
   value: number | undefined;

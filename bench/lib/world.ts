@@ -33,7 +33,7 @@ export interface GitStep {
 }
 
 /** `-c http.extraHeader=…` for one side; fine in a benchmark, never in real use (it shows in ps). */
-export function withAuth(token: string, args: readonly string[]): string[] {
+function withAuth(token: string, args: readonly string[]): string[] {
   const basic = Buffer.from(`bench:${token}`).toString("base64");
   return ["-c", `http.extraHeader=Authorization: Basic ${basic}`, ...args];
 }
@@ -191,7 +191,7 @@ export async function removeServerRepo(world: BenchWorld, name: string): Promise
  * A fast run that mirrored the wrong thing is no result: after each run the target's branches
  * and tags must equal the upstream's. Returns what differs, or undefined.
  */
-export async function mirrorMismatch(
+async function mirrorMismatch(
   world: BenchWorld,
   upstream: string,
   target: string,

@@ -4,13 +4,13 @@ import { assignShards } from "./shards.ts";
 import { shellQuote } from "../util/shell-quote.ts";
 
 /** GitLab refuses a `parallel:matrix` that expands to more than 200 jobs. */
-export const MATRIX_LIMIT = 200;
+const MATRIX_LIMIT = 200;
 /** GitLab's limit on a job name; a job that another job `needs` must stay within 128. */
-export const JOB_NAME_LIMIT = 255;
-export const NEEDS_NAME_LIMIT = 128;
+const JOB_NAME_LIMIT = 255;
+const NEEDS_NAME_LIMIT = 128;
 /** The child declares its own single stage: it is a separate pipeline, and the parent's stage names mean nothing there. */
-export const CHILD_STAGE = "sync";
-export const CACHE_DIR = ".ci-mirror/cache";
+const CHILD_STAGE = "sync";
+const CACHE_DIR = ".ci-mirror/cache";
 /**
  * Jobs the child may have unless told otherwise. GitLab.com refuses a pipeline of more than 500
  * jobs on Free (1,500 Premium, 2,000 Ultimate: the `ci_pipeline_size` plan limit, checked per
@@ -30,7 +30,7 @@ export const CHILD_CONFIG_LIMIT_BYTES = 1024 * 1024;
  * Longest mirror list one shard job passes to `--mirror`. Linux refuses to start a program with
  * a single argument longer than 128 KiB (MAX_ARG_STRLEN); the job would fail before ci-mirror ran.
  */
-export const SHARD_ARGUMENT_LIMIT = 100_000;
+const SHARD_ARGUMENT_LIMIT = 100_000;
 /**
  * The released runtime image (ci-mirror, git, git-lfs, openssh-client). The registry path is a
  * placeholder until the project's home is final; the tag follows package.json (a test checks it

@@ -3,19 +3,4 @@ export { parseConfig, type ConfigResult } from "./parse.ts";
 export { loadConfig, type LoadConfigOptions } from "./load.ts";
 export { formatIssues, formatWarnings } from "./format-issues.ts";
 export { compilePattern } from "./ref-pattern.ts";
-export type {
-  AuditSettings,
-  Config,
-  CreateTarget,
-  DivergencePolicy,
-  Endpoint,
-  GitLabSettings,
-  LfsMode,
-  MirrorAuthMethod,
-  MirrorConfig,
-  PushMirrorDecl,
-  RefLimit,
-  RefPattern,
-  RefRules,
-  Visibility,
-} from "./types.ts";
+export type { Config, MirrorConfig } from "./types.ts";

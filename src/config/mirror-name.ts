@@ -1,6 +1,6 @@
 /** Mirror names become GitLab job names and cache directory names, hence the narrow alphabet. */
 const MIRROR_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
-export const MAX_MIRROR_NAME_LENGTH = 63;
+const MAX_MIRROR_NAME_LENGTH = 63;
 
 /** Why `name` cannot name a mirror, or undefined when it can. */
 export function mirrorNameProblem(name: string): string | undefined {

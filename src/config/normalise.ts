@@ -28,7 +28,7 @@ import type {
  */
 
 /** Used when neither the mirror nor `defaults` says. */
-export const BUILT_IN_DEFAULTS = {
+const BUILT_IN_DEFAULTS = {
   branches: ["*"],
   tags: ["*"],
   exclude: [],

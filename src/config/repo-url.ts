@@ -4,7 +4,7 @@
  * `user@host:path` is rewritten to `ssh://user@host/path`, so later code sees one SSH form.
  * Nothing here ever repeats a URL in a problem, because a malformed URL may carry a password.
  */
-export type RepoUrlScheme = "https" | "http" | "ssh" | "git" | "file";
+type RepoUrlScheme = "https" | "http" | "ssh" | "git" | "file";
 
 export type RepoUrlProblem =
   "empty" | "credentials" | "unsupported-scheme" | "no-host" | "invalid" | "windows-path" | "relative-path";

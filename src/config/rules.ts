@@ -36,7 +36,7 @@ export function checkRules(draft: ConfigDraft): PathIssue[] {
   ];
 }
 
-export const NOTHING_TO_DO = "nothing to do: add `mirrors:`, `push_mirrors:` or `audit:`";
+const NOTHING_TO_DO = "nothing to do: add `mirrors:`, `push_mirrors:` or `audit:`";
 
 /**
  * A file that declares no work is a mistake: an empty list, a list left without entries, or the

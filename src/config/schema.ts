@@ -71,7 +71,7 @@ const patternList = z
   })
   .describe("Globs (`*` also crosses `/`, `?` is one character) or regular expressions written as `/…/`.");
 
-export const refsSchema = z.strictObject(
+const refsSchema = z.strictObject(
   {
     branches: patternList.optional().describe("Branches to mirror. Default: all."),
     tags: patternList.optional().describe("Tags to mirror. Default: all."),
@@ -82,7 +82,7 @@ export const refsSchema = z.strictObject(
   { error: expected("a map with `branches`, `tags` and/or `exclude`") },
 );
 
-export const targetSchema = z.strictObject(
+const targetSchema = z.strictObject(
   {
     url: z
       .string({ error: expectedText("a repository URL") })
@@ -147,7 +147,7 @@ const visibility = z
   .enum(["private", "internal", "public"], { error: "expected `private`, `internal` or `public`" })
   .describe("Visibility of the created project. Default: private.");
 
-export const createTargetSchema = z.strictObject(
+const createTargetSchema = z.strictObject(
   {
     visibility: visibility.optional(),
     description: z
@@ -356,10 +356,8 @@ export const configFileSchema = z.strictObject(
   { error: expected("a map with `version` and `mirrors`, `push_mirrors` or `audit`") },
 );
 
-export type ConfigFileInput = z.output<typeof configFileSchema>;
 export type DefaultsInput = z.output<typeof defaultsSchema>;
 export type MirrorInput = z.output<typeof mirrorSchema>;
-export type TargetInput = z.output<typeof targetSchema>;
 export type CreateTargetInput = z.output<typeof createTarget>;
 export type GitLabInput = z.output<typeof gitlabSchema>;
 export type PushMirrorInput = z.output<typeof pushMirrorSchema>;

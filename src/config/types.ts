@@ -59,7 +59,7 @@ export interface MirrorConfig {
   line?: number | undefined;
 }
 
-export type Visibility = "private" | "internal" | "public";
+type Visibility = "private" | "internal" | "public";
 
 export interface CreateTarget {
   /** Default "private". */
@@ -76,7 +76,7 @@ export interface GitLabSettings {
   token: string;
 }
 
-export type MirrorAuthMethod = "password" | "ssh_public_key";
+type MirrorAuthMethod = "password" | "ssh_public_key";
 
 /** One entry of `push_mirrors:`: a GitLab push mirror managed as code. */
 export interface PushMirrorDecl {

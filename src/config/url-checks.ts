@@ -5,7 +5,7 @@ import { parseRepoUrl, type RepoUrlResult } from "./repo-url.ts";
  * words that say how to fix it. Messages never quote the URL: a malformed one may still hold a
  * password.
  */
-export type UrlSide = "source" | "target" | "push_mirror";
+type UrlSide = "source" | "target" | "push_mirror";
 
 const NAME_PLACEHOLDER = "{name}";
 const PLACEHOLDER = /\{(?<inner>[^{}]*)\}/g;

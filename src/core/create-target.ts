@@ -14,10 +14,7 @@ import { scrubUrlCredentials } from "../util/redact.ts";
 /** `defaultBranch`: the upstream's (`refs/heads/main`), made the new project's default branch. */
 export type TargetCreator = (mirror: MirrorConfig, defaultBranch: string | undefined) => Promise<string>;
 
-export function targetProjectPath(
-  targetUrl: string,
-  gitlabUrl: string,
-): { namespacePath: string; path: string } {
+function targetProjectPath(targetUrl: string, gitlabUrl: string): { namespacePath: string; path: string } {
   const target = new URL(targetUrl);
   const base = new URL(gitlabUrl);
   const basePath = base.pathname.replace(/\/+$/, "");

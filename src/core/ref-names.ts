@@ -9,10 +9,10 @@ import type { RefMap } from "../git/ls-remote.ts";
  * instead of failing the mirror, and no ref pattern ever sees a name past these bounds: that is
  * what bounds the work of the config's `/regex/` patterns.
  */
-export const MAX_REF_BYTES = 4096;
-export const MAX_REF_PART_BYTES = 255;
+const MAX_REF_BYTES = 4096;
+const MAX_REF_PART_BYTES = 255;
 
-export function isStorableRefName(ref: string): boolean {
+function isStorableRefName(ref: string): boolean {
   if (ref.length > MAX_REF_BYTES || Buffer.byteLength(ref) > MAX_REF_BYTES) return false;
   return ref
     .split("/")

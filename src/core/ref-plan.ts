@@ -5,7 +5,7 @@ import type { RefMap } from "../git/ls-remote.ts";
  * The ref plan: what a sync would do to each managed ref on the target. Pure, so every
  * combination of policy, prune and history shape is table-tested without git.
  */
-export type PlannedKind =
+type PlannedKind =
   | "create"
   | "update" // fast-forward
   | "force" // the target loses commits the upstream does not have

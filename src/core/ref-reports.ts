@@ -64,7 +64,7 @@ export function unpushedReports(
 }
 
 /** Why a ref counts as diverged, in the words that fit it. */
-export function divergedReason(ref: PlannedRef): string {
+function divergedReason(ref: PlannedRef): string {
   if (ref.to == null) return "only on the target, with commits the upstream lacks";
   if (isTag(ref.ref)) return "tag moved: the upstream's tag points elsewhere than the target's";
   return "the target has commits the upstream lacks";

@@ -10,7 +10,7 @@ import type { RefMap } from "../git/ls-remote.ts";
 const BRANCH_PREFIX = "refs/heads/";
 const TAG_PREFIX = "refs/tags/";
 
-export function isManaged(ref: string, rules: RefRules): boolean {
+function isManaged(ref: string, rules: RefRules): boolean {
   let short: string;
   let include: readonly RefPattern[];
   if (ref.startsWith(BRANCH_PREFIX)) {

@@ -35,7 +35,7 @@ export interface RefReport {
  * `cancelled`: the run was stopped (SIGINT/SIGTERM) before this mirror finished, or started.
  * `empty`: the upstream has no branches or tags yet, and the target none either.
  */
-export type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed" | "cancelled" | "empty";
+type MirrorStatus = "up-to-date" | "synced" | "planned" | "failed" | "cancelled" | "empty";
 
 /** The shape every report gives an error (see the catalog), with git's own words when git failed. */
 export interface MirrorError extends ErrorReport {

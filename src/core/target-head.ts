@@ -42,7 +42,7 @@ export async function targetHeadWarning(
 }
 
 /** The branch GitLab makes the default when HEAD names none of the branches present. */
-export function gitlabFallbackBranch(branches: readonly string[]): string | undefined {
+function gitlabFallbackBranch(branches: readonly string[]): string | undefined {
   for (const name of ["refs/heads/main", "refs/heads/master"]) if (branches.includes(name)) return name;
   // for-each-ref order: bytewise, not locale order.
   return [...branches].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0];

@@ -17,7 +17,7 @@ import type { CancelExitCode } from "../util/cancel.ts";
 export type FailureExitCode = 1 | 2 | 3 | CancelExitCode;
 
 /** A fix's words, or a function of the facts it names. */
-export type FixText = string | ((params: never) => string);
+type FixText = string | ((params: never) => string);
 
 export interface CatalogEntry {
   readonly exit: FailureExitCode;

@@ -15,8 +15,6 @@ import type { RefMap } from "./ls-remote.ts";
  */
 export const UPSTREAM_NS = "refs/upstream/";
 
-const ZERO_SHA = /^0+$/;
-
 /**
  * The context for git commands in the cache repository at `path`. `GIT_DIR` names it, so git
  * never goes looking for a repository (a `.git` planted inside the cache, or a directory around
@@ -243,10 +241,6 @@ export async function setNamespace(
     if (!refs.has(name)) commands.push(`delete ${namespace}${name.slice("refs/".length)}`);
   }
   await updateRefs(ctx, commands);
-}
-
-export function isZeroSha(sha: string): boolean {
-  return ZERO_SHA.test(sha);
 }
 
 /** Housekeeping after a successful run, in the foreground so the CI cache saves a finished repo. */

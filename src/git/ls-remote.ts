@@ -40,7 +40,7 @@ export async function remoteDefaultBranch(
   return match?.groups?.ref;
 }
 
-export function parseRefLines(stdout: string): RefMap {
+function parseRefLines(stdout: string): RefMap {
   const refs: RefMap = new Map();
   for (const line of lines(stdout)) {
     const [sha, name] = line.split("\t");

@@ -15,7 +15,7 @@ export interface RefUpdate {
   expect: string;
 }
 
-export type PushStatus = "created" | "updated" | "forced" | "deleted" | "up-to-date" | "rejected";
+type PushStatus = "created" | "updated" | "forced" | "deleted" | "up-to-date" | "rejected";
 
 export interface PushResult {
   ref: string;

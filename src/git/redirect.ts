@@ -37,7 +37,7 @@ export async function namingRedirects<T>(
  * Where `url` redirects git's first request, as the repository base URL git would move to; or
  * undefined when it does not say (or does not redirect this request).
  */
-export async function redirectLocation(url: string, service: GitService): Promise<string | undefined> {
+async function redirectLocation(url: string, service: GitService): Promise<string | undefined> {
   if (!/^https?:\/\//i.test(url)) return undefined;
   const suffix = `/info/refs?service=${service}`;
   const asked = `${url.replace(/\/+$/, "")}${suffix}`;

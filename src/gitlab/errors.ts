@@ -135,7 +135,7 @@ export class GitLabRefusal extends ToolError<"EGITLABVALIDATION"> {
  * GitLab's 400 bodies are either a sentence (`url is missing`) or an ActiveModel errors hash,
  * which gitbeaker hands over as JSON: `{"url":["is blocked: …"]}` → `url is blocked: …`.
  */
-export function validationText(description: string): string {
+function validationText(description: string): string {
   return validationReasons(description).join("; ");
 }
 

@@ -8,7 +8,7 @@ import { ToolError } from "../errors/tool-error.ts";
 import { looksLikeSecret } from "../config/env-var-name.ts";
 import { refuseShortSecret, type Redactor } from "../util/redact.ts";
 
-export const DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN";
+const DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN";
 
 export interface ResolvedGitLabSettings {
   url: string;

@@ -26,7 +26,7 @@ import { MIN_SECRET_LENGTH } from "../util/redact.ts";
 import type { AuditNotification } from "./audit-notification.ts";
 import type { SendResult } from "./webhook.ts";
 
-export type SmtpTls = "starttls" | "implicit" | "none";
+type SmtpTls = "starttls" | "implicit" | "none";
 
 export interface SmtpSettings {
   host: string;
@@ -39,23 +39,23 @@ export interface SmtpSettings {
   verifyCertificate: boolean;
 }
 
-export const SMTP_VARIABLES = [
-  "CI_MIRROR_SMTP_URL",
-  "CI_MIRROR_SMTP_HOST",
-  "CI_MIRROR_SMTP_PORT",
-  "CI_MIRROR_SMTP_USER",
-  "CI_MIRROR_SMTP_PASSWORD",
-  "CI_MIRROR_SMTP_FROM",
-  "CI_MIRROR_SMTP_TO",
-  "CI_MIRROR_SMTP_TLS",
-  "CI_MIRROR_SMTP_TLS_VERIFY",
-] as const;
+/** The variables the settings come from. */
+type SmtpVariable =
+  | "CI_MIRROR_SMTP_URL"
+  | "CI_MIRROR_SMTP_HOST"
+  | "CI_MIRROR_SMTP_PORT"
+  | "CI_MIRROR_SMTP_USER"
+  | "CI_MIRROR_SMTP_PASSWORD"
+  | "CI_MIRROR_SMTP_FROM"
+  | "CI_MIRROR_SMTP_TO"
+  | "CI_MIRROR_SMTP_TLS"
+  | "CI_MIRROR_SMTP_TLS_VERIFY";
 
 const TLS_MODES: readonly SmtpTls[] = ["starttls", "implicit", "none"];
 
 /** Read the settings; the problems are returned (never thrown) with variable names only. */
 export function smtpSettingsFromEnv(env: Env): { settings?: SmtpSettings; problems: string[] } {
-  const get = (name: (typeof SMTP_VARIABLES)[number]): string | undefined => {
+  const get = (name: SmtpVariable): string | undefined => {
     const value = env[name]?.trim();
     return value == null || value === "" ? undefined : value;
   };

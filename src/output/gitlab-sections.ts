@@ -14,6 +14,6 @@ export function sectionEnd(name: string, now = Date.now()): string {
   return `${ESC}[0Ksection_end:${Math.floor(now / 1000)}:${sectionName(name)}\r${ESC}[0K`;
 }
 
-export function sectionName(name: string): string {
+function sectionName(name: string): string {
   return `mirror_${name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
 }

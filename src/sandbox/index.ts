@@ -6,32 +6,11 @@
  * it runs or listens on is given to it: it reads no environment of its own.
  */
 export { startGitServer } from "./git-http/server.ts";
-export type {
-  Fault,
-  GitAuthDecision,
-  GitAuthRequest,
-  GitServer,
-  GitServerOptions,
-  LfsObjectInfo,
-  RecordedRequest,
-  RepoFlavor,
-  RepoOptions,
-  RepoStats,
-  RequestKind,
-} from "./git-http/types.ts";
+export type { GitServer, GitServerOptions, LfsObjectInfo, RepoOptions, RepoStats } from "./git-http/types.ts";
 export { startGitLabSandbox } from "./gitlab/server.ts";
-export type {
-  GitLabSandbox,
-  GitLabSandboxOptions,
-  InjectedFailure,
-  RecordedApiRequest,
-} from "./gitlab/server.ts";
-export type { AccessLevel, Group, Project, RemoteMirror, SyncRequest, User } from "./gitlab/model.ts";
-export type { MirrorAttributes, MirrorStatePatch, ProjectOptions, TokenOptions } from "./gitlab/seed.ts";
-export type { RateLimitConfig } from "./gitlab/throttle.ts";
-export { manualClock, realClock } from "./gitlab/clock.ts";
-export type { ManualClock, SandboxClock } from "./gitlab/clock.ts";
-export type { HostileAnswer, RedirectStatus } from "./gitlab/hostile.ts";
+export type { GitLabSandbox, GitLabSandboxOptions, RecordedApiRequest } from "./gitlab/server.ts";
+export type { MirrorStatePatch } from "./gitlab/seed.ts";
+export { manualClock } from "./gitlab/clock.ts";
+export type { ManualClock } from "./gitlab/clock.ts";
 export { HERMETIC_GIT_ENV, gitIdentity } from "./hermetic-git-env.ts";
-export { gitOk, runGit, sandboxGitEnv } from "./git.ts";
-export type { GitResult, GitRun } from "./git.ts";
+export { gitOk, sandboxGitEnv } from "./git.ts";

@@ -70,7 +70,7 @@ export async function withRetry<T>(
 }
 
 /** The wait after failed attempt `attempt` (1 for the first). */
-export function backoffDelay(policy: RetryPolicy, attempt: number): number {
+function backoffDelay(policy: RetryPolicy, attempt: number): number {
   const exponential = policy.baseDelayMs * 2 ** (attempt - 1);
   // Jitter, so parallel jobs that hit the same limit do not retry in step.
   return Math.min(policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, exponential * (1 + Math.random() * 0.25));

@@ -19,7 +19,7 @@ export interface CanaryOptions {
 }
 
 /** Every form of the token worth looking for, each with its name. */
-export function canaryForms(token: string, options: CanaryOptions = {}): Map<string, string> {
+function canaryForms(token: string, options: CanaryOptions = {}): Map<string, string> {
   const forms = new Map<string, string>();
   const add = (name: string, form: string): void => {
     // A form equal to one already listed (a token without special characters escapes to itself)
@@ -43,11 +43,6 @@ export function canaryForms(token: string, options: CanaryOptions = {}): Map<str
   add("XML-escaped with numeric references", numericXml(token));
   add("quoted-printable (e-mail)", quotedPrintable(token));
   return forms;
-}
-
-/** Every form of the token, without names. */
-export function tokenForms(token: string, username = "oauth2"): string[] {
-  return [...canaryForms(token, { users: [username, "gitlab-ci-token"] }).values()];
 }
 
 /** The forms of these tokens found in `text`, as `token as form` descriptions; empty when clean. */

@@ -97,7 +97,7 @@ export const largeRepoSpec: Readonly<RepoSpec> = {
   bytesPerCommit: 10_000,
 };
 
-export interface LfsObject extends LfsObjectInfo {
+interface LfsObject extends LfsObjectInfo {
   /** Path of the pointer file in the repository. */
   path: string;
   content: Buffer;

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { onTestFinished } from "vitest";
 
-export interface ProxiedRequest {
+interface ProxiedRequest {
   method: string;
   /** The absolute URI the client asked the proxy for. */
   url: string;
@@ -49,7 +49,7 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
  * requests and streams them to the origin and back. It only forwards to 127.0.0.1, so a test
  * cannot reach anything else through it.
  */
-export async function startForwardProxy(): Promise<ForwardProxy> {
+async function startForwardProxy(): Promise<ForwardProxy> {
   // Its own agent, so closing the proxy leaves no pooled connection to the git server behind.
   const agent = new Agent({ keepAlive: false });
   const requests: ProxiedRequest[] = [];

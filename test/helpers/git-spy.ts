@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { tempDir } from "./fixtures.ts";
 
-export interface GitCall {
+interface GitCall {
   /** The arguments, space-joined. */
   argv: string;
   /** The environment git was started with. */

@@ -12,7 +12,7 @@ import { git, tempDir } from "./fixtures.ts";
 import type { TempDir } from "./fixtures.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const BUNDLE = join(ROOT, "dist", "ci-mirror.mjs");
+const BUNDLE = join(ROOT, "dist", "ci-mirror.mjs");
 const GITLAB_CI_LOCAL = join(ROOT, "node_modules", ".bin", "gitlab-ci-local");
 
 /**
@@ -21,7 +21,7 @@ const GITLAB_CI_LOCAL = join(ROOT, "node_modules", ".bin", "gitlab-ci-local");
  * the host shell instead of aborting on the missing Docker daemon; `--no-artifacts-to-source`
  * keeps the fixture's working tree as the test wrote it.
  */
-export const GITLAB_CI_LOCAL_FLAGS: readonly string[] = [
+const GITLAB_CI_LOCAL_FLAGS: readonly string[] = [
   "--shell-isolation",
   "--force-shell-executor",
   "--no-artifacts-to-source",
@@ -29,8 +29,8 @@ export const GITLAB_CI_LOCAL_FLAGS: readonly string[] = [
 ];
 
 /** The fake instance and project path the fixture's `origin` names; `$CI_SERVER_FQDN/$CI_PROJECT_PATH` resolve to them. */
-export const FIXTURE_HOST = "gitlab.example.com";
-export const FIXTURE_PROJECT = "tools/ci-mirror";
+const FIXTURE_HOST = "gitlab.example.com";
+const FIXTURE_PROJECT = "tools/ci-mirror";
 
 function newestMtime(dir: string): number {
   let newest = 0;

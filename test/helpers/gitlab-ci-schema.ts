@@ -4,7 +4,7 @@ import addFormatsModule from "ajv-formats";
 import { parseAllDocuments } from "yaml";
 
 /** GitLab's own `.gitlab-ci.yml` schema, vendored in the repository (its README says where from). */
-export const SCHEMA_URL = new URL("../fixtures/gitlab-ci-schema/ci.json", import.meta.url);
+const SCHEMA_URL = new URL("../fixtures/gitlab-ci-schema/ci.json", import.meta.url);
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

@@ -4,7 +4,7 @@ import type { TokenCheck } from "./types.ts";
 
 const DAY_MS = 86_400_000;
 /** Two weeks leaves time to rotate the token through a change request before jobs break. */
-export const TOKEN_WARN_DAYS = 14;
+const TOKEN_WARN_DAYS = 14;
 
 /** Expired or inactive → fail; expiring within TOKEN_WARN_DAYS → warn. */
 export async function checkToken(port: GitLabPort, now: Date): Promise<TokenCheck> {

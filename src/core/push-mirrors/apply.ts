@@ -25,7 +25,7 @@ export interface ApplyOutcome {
   error?: ToolError | undefined;
 }
 
-export interface ProjectFailure {
+interface ProjectFailure {
   project: string;
   error: ToolError;
 }

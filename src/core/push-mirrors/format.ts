@@ -4,7 +4,7 @@ import type { RemoteMirror } from "../../gitlab/port.ts";
 import type { ApplyResult, ApplyOutcome } from "./apply.ts";
 import type { PushMirrorAction } from "./push-mirror-plan.ts";
 
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]): string =>
     cells

@@ -6,7 +6,7 @@ import type { PushMirrorDecl } from "../../config/types.ts";
 import { mirrorUrlKey } from "../../gitlab/mirror-url.ts";
 import type { RemoteMirror } from "../../gitlab/port.ts";
 
-export type DriftField =
+type DriftField =
   "enabled" | "onlyProtectedBranches" | "keepDivergentRefs" | "mirrorBranchRegex" | "authMethod";
 
 export interface FieldChange {
@@ -128,7 +128,7 @@ export function planPushMirrors(
   return actions;
 }
 
-export function driftOf(decl: PushMirrorDecl, existing: RemoteMirror): FieldChange[] {
+function driftOf(decl: PushMirrorDecl, existing: RemoteMirror): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field of DRIFT_FIELDS) {
     const from = existing[field];

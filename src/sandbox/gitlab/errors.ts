@@ -47,10 +47,6 @@ export function recordNotFound(): ApiError {
   return fail(404, { message: "404 Not found" });
 }
 
-export function badRequest(reason: string): ApiError {
-  return fail(400, { message: `400 Bad request - ${reason}` });
-}
-
 /** Grape parameter validation: `{"error": "<param> is missing"}` and similar. */
 export function paramError(error: string): ApiError {
   return fail(400, { error });

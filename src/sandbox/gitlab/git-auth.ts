@@ -15,7 +15,7 @@ const DOWNLOAD_SCOPES = ["api", "read_api", "read_repository", "write_repository
 const PUSH_SCOPES = ["api", "write_repository", "ai_workflows"];
 
 // Gitlab::GitAccess::ERROR_MESSAGES and the project-not-found text.
-export const GIT_MESSAGES = {
+const GIT_MESSAGES = {
   notFound: "The project you were looking for could not be found or you don't have permission to view it.",
   download: "You are not allowed to download code from this project.",
   upload: "You are not allowed to upload code.",

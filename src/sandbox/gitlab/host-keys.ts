@@ -60,7 +60,7 @@ function sanitize(key: string): string {
 }
 
 /** The sshkey gem's `valid_ssh_public_key?` (parse_ssh_public_key + unpacked_byte_array). */
-export function validSshPublicKey(text: string): boolean {
+function validSshPublicKey(text: string): boolean {
   const cleaned = text.replace(/^#.*$/gm, "").trim();
   if (/\n(?!$)/.test(cleaned)) return false;
   const parsed = cleaned.split(/\s+/);

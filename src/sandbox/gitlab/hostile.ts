@@ -5,7 +5,7 @@
  */
 import type { Reply } from "./errors.ts";
 
-export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
+type RedirectStatus = 301 | 302 | 303 | 307 | 308;
 
 export interface HostileAnswer {
   method?: string;

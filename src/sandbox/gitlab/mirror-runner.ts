@@ -49,7 +49,7 @@ export interface MirrorRunner {
 }
 
 /** RemoteMirror#backoff_delay. */
-export function backoffDelayMs(mirror: RemoteMirror): number {
+function backoffDelayMs(mirror: RemoteMirror): number {
   return mirror.onlyProtectedBranches ? PROTECTED_BACKOFF_MS : UNPROTECTED_BACKOFF_MS;
 }
 

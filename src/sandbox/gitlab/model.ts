@@ -2,7 +2,7 @@
 
 export type Visibility = "private" | "internal" | "public";
 export type AccessLevel = 10 | 20 | 30 | 40 | 50;
-export type MirrorStatus = "none" | "started" | "finished" | "failed" | "to_retry";
+type MirrorStatus = "none" | "started" | "finished" | "failed" | "to_retry";
 export type AuthMethod = "password" | "ssh_public_key";
 
 export interface Namespace {

@@ -52,8 +52,6 @@ import type { Env } from "../../util/env.ts";
 import { createThrottle } from "./throttle.ts";
 import type { RateLimitConfig, Throttle } from "./throttle.ts";
 
-export type { InjectedFailure } from "./api-faults.ts";
-
 export interface GitLabSandboxOptions {
   /**
    * The environment of whoever starts the sandbox: its git finds its programs on its PATH.

@@ -24,7 +24,7 @@ export function splitCredentials(raw: string): SplitUrl {
   return { url: `${scheme}${rest}`, user: user === "" ? null : user, password };
 }
 
-export function joinCredentials(url: string, user: string | null, password: string | null): string {
+function joinCredentials(url: string, user: string | null, password: string | null): string {
   if (user == null && password == null) return url;
   const match = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)(.*)$/s.exec(url);
   if (match == null) return url;
