@@ -7,7 +7,7 @@ export interface GlobalOptions {
   debug: boolean;
 }
 
-export type Builder<U> = (yargs: Argv<GlobalOptions>) => Argv<U>;
+type Builder<U> = (yargs: Argv<GlobalOptions>) => Argv<U>;
 
 /** The options a builder declares, as yargs infers them. */
 export type OptionsOf<B extends Builder<unknown>> = ReturnType<B> extends Argv<infer U> ? U : never;
@@ -16,7 +16,7 @@ export type OptionsOf<B extends Builder<unknown>> = ReturnType<B> extends Argv<i
 export type ArgsOf<B extends Builder<unknown>> = ArgumentsCamelCase<OptionsOf<B>>;
 
 /** A command's work, given its parsed command line and the world. */
-export type RunCommand<U> = (args: ArgumentsCamelCase<U>, world: CommandWorld) => Promise<ExitCode>;
+type RunCommand<U> = (args: ArgumentsCamelCase<U>, world: CommandWorld) => Promise<ExitCode>;
 
 /**
  * A yargs command whose work lives in a module of its own, imported only when the command runs:

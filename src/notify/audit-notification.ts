@@ -2,7 +2,7 @@ import type { AuditCounts, AuditReport } from "../core/audit/types.ts";
 import type { ErrorReport } from "../errors/catalog.ts";
 
 /** One failure in a notification: which mirror, and why, in plain words and as the error. */
-export interface NotifiedFailure {
+interface NotifiedFailure {
   project: string;
   mirrorId: number | null;
   /** Scrubbed as GitLab shows it. */
