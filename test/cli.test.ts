@@ -96,7 +96,7 @@ describe("usage errors exit 2 with a message and no stack trace", () => {
   it("rejects --concurrency 0", async () => {
     const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["sync", "--all", "--concurrency", "0"]);
 
-    expectUsageError(run, /--concurrency must be a number of at least 1/);
+    expectUsageError(run, /--concurrency must be a whole number of at least 1/);
   });
 
   it("names the known mirrors when asked for one that does not exist", async () => {
@@ -251,7 +251,7 @@ describe("CI_MIRROR_* variables", () => {
     const fromEnv = await cliIn(files, ["sync", "--all"], env);
     const overridden = await cliIn(files, ["sync", "--mirror", "nonexistent", "--concurrency", "2"], env);
 
-    expectUsageError(fromEnv, /--concurrency must be a number of at least 1/);
+    expectUsageError(fromEnv, /--concurrency must be a whole number of at least 1/);
     // Past the concurrency check: the next thing it trips over is the unknown mirror.
     expectUsageError(overridden, /no mirror named nonexistent/);
   });

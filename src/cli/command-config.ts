@@ -4,7 +4,7 @@ import { registerConfigSecrets } from "../output/config-secrets.ts";
 import type { Printer } from "../output/printer.ts";
 import type { CommandWorld } from "./world.ts";
 
-export interface CommandConfigOptions {
+interface CommandConfigOptions {
   /** Warn about the CI/CD variables the config names that this environment lacks (`plan`). */
   checkVariables?: boolean;
   /** Variables named on the command line whose values are secrets too (`--token-var VAR`). */

@@ -1,4 +1,5 @@
 import type { Argv } from "yargs";
+import { commaList, positiveInteger, positiveNumber } from "./flags.ts";
 
 /** Option groups shared by several commands. */
 export function withConfigOption<T>(yargs: Argv<T>) {
@@ -18,9 +19,16 @@ export function withSyncOptions<T>(yargs: Argv<T>) {
         type: "string",
         array: true,
         describe: "Mirror(s) to sync, by name; repeat or comma-separate",
+        coerce: commaList(),
       })
       .option("all", { type: "boolean", default: false, describe: "Sync every mirror in the config" })
-      .option("concurrency", { alias: "j", type: "number", default: 4, describe: "Mirrors synced at once" })
+      .option("concurrency", {
+        alias: "j",
+        type: "number",
+        default: 4,
+        describe: "Mirrors synced at once",
+        coerce: positiveInteger("--concurrency"),
+      })
       .option("cache-dir", {
         type: "string",
         default: ".ci-mirror/cache",
@@ -47,9 +55,20 @@ export function withSyncOptions<T>(yargs: Argv<T>) {
         type: "number",
         default: 60,
         describe: "Minutes before one git network operation is killed",
+        coerce: positiveNumber("--timeout", "minutes"),
       })
-      .option("batch-size", { type: "number", default: 200, describe: "Refs per git push" })
-      .option("retries", { type: "number", default: 3, describe: "Attempts for a transient network failure" })
+      .option("batch-size", {
+        type: "number",
+        default: 200,
+        describe: "Refs per git push",
+        coerce: positiveInteger("--batch-size"),
+      })
+      .option("retries", {
+        type: "number",
+        default: 3,
+        describe: "Attempts for a transient network failure",
+        coerce: positiveInteger("--retries"),
+      })
       // Tests and the demo shorten the backoff (env CI_MIRROR_RETRY_DELAY); not for users.
       .option("retry-delay", {
         type: "number",

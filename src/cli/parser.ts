@@ -3,6 +3,7 @@ import type { ExitCode } from "../errors/tool-error.ts";
 import { UsageError } from "../errors/tool-error.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions, LazyCommand } from "./command.ts";
+import { flagRefusal } from "./flags.ts";
 import type { CliWorld, CommandWorld } from "./world.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { demoCommand } from "./commands/demo.ts";
@@ -64,6 +65,9 @@ export function buildParser(world: CliWorld, onCommand: (invocation: Invocation)
     .wrap(Math.min(100, Number.parseInt(world.env.COLUMNS ?? "100", 10) || 100))
     .exitProcess(false)
     .fail((message, error) => {
+      // A flag refused by its coerce function (flags.ts) reaches here as yargs' own error.
+      const refused = message == null ? undefined : flagRefusal(message);
+      if (refused !== undefined) throw refused;
       if (error != null) throw error;
       throw new UsageError(message ?? "invalid command line");
     });

@@ -4,15 +4,13 @@ import { auditPushMirrors } from "../../core/audit/audit.ts";
 import { auditJUnit } from "../../core/audit/junit.ts";
 import { auditSummaryLine, auditTable } from "../../core/audit/table.ts";
 import type { AuditReport } from "../../core/audit/types.ts";
-import { ToolError, UsageError } from "../../errors/tool-error.ts";
+import { ToolError } from "../../errors/tool-error.ts";
 import { createGitLabClient } from "../../gitlab/client.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { notifyFailures } from "../../notify/notify.ts";
 import { Printer } from "../../output/printer.ts";
-import { durationMs, durationProblem } from "../../util/duration.ts";
 import type { Redactor } from "../../util/redact.ts";
 import { loadCommandConfig } from "../command-config.ts";
-import { variableNameFlag } from "../variable-flag.ts";
 import type { CommandWorld } from "../world.ts";
 import type { AuditArgs } from "./audit.ts";
 
@@ -24,20 +22,7 @@ const DEFAULT_STUCK_AFTER_MS = 3_600_000;
  * or project failed, 2 usage or config error.
  */
 export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 | 1 | 2> {
-  if (!Number.isFinite(args.concurrency) || args.concurrency < 1) {
-    throw new UsageError("--concurrency must be a number of at least 1");
-  }
-  const flagMs = (flag: string, value: string | undefined): number | undefined => {
-    // Empty is "not given": the audit component passes every input, an empty one included.
-    if (value == null || value === "") return undefined;
-    const problem = durationProblem(value);
-    if (problem != null) throw new UsageError(`${flag} ${value}: ${problem}`);
-    return durationMs(value);
-  };
-  const webhookVariable = variableNameFlag("--notify-webhook", args.notifyWebhook);
-  const maxAgeFlag = flagMs("--max-age", args.maxAge);
-  const stuckAfterFlag = flagMs("--stuck-after", args.stuckAfter);
-
+  const webhookVariable = args.notifyWebhook;
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   const config = await loadCommandConfig(args.config, world, printer, { moreSecrets: [webhookVariable] });
@@ -55,10 +40,10 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
   const now = new Date();
   const report = await auditPushMirrors(port, scope, {
     now,
-    maxAgeMs: maxAgeFlag ?? config.audit?.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
-    stuckAfterMs: stuckAfterFlag ?? config.audit?.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
+    maxAgeMs: args.maxAge ?? config.audit?.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+    stuckAfterMs: args.stuckAfter ?? config.audit?.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
     resyncFailed: args.resyncFailed,
-    concurrency: Math.floor(args.concurrency),
+    concurrency: args.concurrency,
   });
 
   if (report.token.verdict !== "ok") {

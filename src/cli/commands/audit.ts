@@ -1,5 +1,6 @@
 import type { Argv } from "yargs";
 import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
+import { duration, positiveInteger, variableName } from "../flags.ts";
 import { withConfigOption } from "../options.ts";
 
 function auditBuilder(yargs: Argv<GlobalOptions>) {
@@ -7,10 +8,12 @@ function auditBuilder(yargs: Argv<GlobalOptions>) {
     .option("max-age", {
       type: "string",
       describe: "Fail a mirror without a success this recent (default audit.max_age, 24h)",
+      coerce: duration("--max-age"),
     })
     .option("stuck-after", {
       type: "string",
       describe: "Fail a mirror `started` this long (default audit.stuck_after, 1h)",
+      coerce: duration("--stuck-after"),
     })
     .option("resync-failed", {
       type: "boolean",
@@ -27,13 +30,20 @@ function auditBuilder(yargs: Argv<GlobalOptions>) {
     .option("notify-webhook", {
       type: "string",
       describe: "NAME of the variable holding a webhook URL to notify on failure",
+      coerce: variableName("--notify-webhook"),
     })
     .option("notify-email", {
       type: "boolean",
       default: false,
       describe: "E-mail on failure (CI_MIRROR_SMTP_* variables)",
     })
-    .option("concurrency", { alias: "j", type: "number", default: 8, describe: "GitLab API calls at once" })
+    .option("concurrency", {
+      alias: "j",
+      type: "number",
+      default: 8,
+      describe: "GitLab API calls at once",
+      coerce: positiveInteger("--concurrency"),
+    })
     .example([
       ["$0 audit --max-age 12h --junit audit.xml", "Fail mirrors without a success in 12 hours"],
       [

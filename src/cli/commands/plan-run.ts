@@ -14,17 +14,13 @@ import type { PlanArgs } from "./plan.ts";
 
 /** Write the child pipeline for the config; the parent's trigger job runs it. */
 export async function runPlan(args: PlanArgs, world: CommandWorld): Promise<0> {
-  const only = args.only
-    ?.flatMap((value) => String(value).split(","))
-    .map((name) => name.trim())
-    .filter(Boolean);
   // With the environment given, the config's token variables that this job cannot see are
   // warned about here, once, instead of failing in every sync job of the child.
   const printer = new Printer(world.stdout, world.stderr, world.redactor);
   const config = await loadCommandConfig(args.config, world, printer, { checkVariables: true });
   const pipeline = planPipeline(config, {
     configFile: args.config,
-    only,
+    only: args.only,
     image: args.image,
     jobPrefix: args.jobPrefix,
     dryRun: args.dryRun,

@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS } from "../../child-pipeline/pipeline.ts";
 import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
+import { commaList, positiveInteger } from "../flags.ts";
 import { withConfigOption } from "../options.ts";
 
 function planBuilder(yargs: Argv<GlobalOptions>) {
@@ -15,6 +16,7 @@ function planBuilder(yargs: Argv<GlobalOptions>) {
       type: "string",
       array: true,
       describe: "Mirror(s) to include, by name; repeat or comma-separate (default: all)",
+      coerce: commaList(),
     })
     .option("image", {
       type: "string",
@@ -38,11 +40,13 @@ function planBuilder(yargs: Argv<GlobalOptions>) {
       type: "number",
       default: 4,
       describe: "Mirrors at once in a shard job (a matrix job syncs one)",
+      coerce: positiveInteger("--concurrency"),
     })
     .option("max-jobs", {
       type: "number",
       default: DEFAULT_MAX_JOBS,
       describe: "Most jobs in the child: up to this many mirrors get one each, more are sharded",
+      coerce: positiveInteger("--max-jobs", ["maxJobs", { defaultJobs: DEFAULT_MAX_JOBS }]),
     })
     .option("before-script", {
       type: "string",

@@ -18,7 +18,6 @@ import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { Printer } from "../../output/printer.ts";
 import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
 import { loadCommandConfig } from "../command-config.ts";
-import { variableNameFlag } from "../variable-flag.ts";
 import type { CliWorld, CommandWorld } from "../world.ts";
 
 import type { PushMirrorsArgs } from "./push-mirrors.ts";
@@ -26,9 +25,7 @@ import type { PushMirrorsArgs } from "./push-mirrors.ts";
 const DEFAULT_CONFIG = "mirrors.yml";
 
 export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld): Promise<0 | 1 | 2> {
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0)
-    throw new UsageError("--timeout must be a positive number of seconds");
-  const tokenVar = variableNameFlag("--token-var", args.tokenVar);
+  const tokenVar = args.tokenVar;
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   // mirrors.yml by default, like every command. `apply` needs it; the one-mirror actions use its
@@ -189,6 +186,7 @@ function requireProject(project: string | undefined): string {
 }
 
 function requireId(id: number | undefined): number {
-  if (id == null || !Number.isInteger(id) || id < 1) throw new UsageError("say which mirror", "mirrorId");
+  // A given --id is a whole number of at least 1 already (flags.ts).
+  if (id === undefined) throw new UsageError("say which mirror", "mirrorId");
   return id;
 }

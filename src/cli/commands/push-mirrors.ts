@@ -1,5 +1,6 @@
 import type { Argv } from "yargs";
 import type { ArgsOf, GlobalOptions, LazyCommand, OptionsOf } from "../command.ts";
+import { positiveInteger, positiveNumber, variableName } from "../flags.ts";
 
 const ACTIONS = ["list", "show", "create", "update", "delete", "sync", "public-key", "apply"] as const;
 
@@ -17,12 +18,17 @@ function pushMirrorsBuilder(yargs: Argv<GlobalOptions>) {
       describe: "GitLab base URL (default: gitlab.url, else $CI_SERVER_URL)",
     })
     .option("project", { alias: "p", type: "string", describe: "Project id or full path (group/app)" })
-    .option("id", { type: "number", describe: "Push mirror id (show, update, delete, sync, public-key)" })
+    .option("id", {
+      type: "number",
+      describe: "Push mirror id (show, update, delete, sync, public-key)",
+      coerce: positiveInteger("--id"),
+    })
     .option("url", { type: "string", describe: "Mirror URL without credentials (create)" })
     .option("username", { type: "string", describe: "User put into the mirror URL (create; default oauth2)" })
     .option("token-var", {
       type: "string",
       describe: "NAME of the variable holding the mirror's password/token (create)",
+      coerce: variableName("--token-var"),
     })
     .option("enabled", {
       type: "boolean",
@@ -54,6 +60,7 @@ function pushMirrorsBuilder(yargs: Argv<GlobalOptions>) {
       type: "number",
       default: 30,
       describe: "Seconds before one API request is abandoned",
+      coerce: positiveNumber("--timeout", "seconds"),
     })
     .example([
       ["$0 push-mirrors list --project group/app", "Mirrors of a project, with their status"],
