@@ -29,6 +29,7 @@ import {
   fillPlaceholders,
   readArtifact,
   readmeBlocks,
+  mirrorsYml,
   runGitlabCiLocal,
 } from "./helpers/gitlab-ci-local.ts";
 import type { FixtureProject, PipelineRun } from "./helpers/gitlab-ci-local.ts";
@@ -42,19 +43,6 @@ const MIRRORS = ["tool", "docs"] as const;
 let server: GitServer;
 let project: FixtureProject;
 let bin: TempDir;
-
-function mirrorsYml(): string {
-  const lines = ["version: 1", "defaults:", "  target:", "    token: TARGET_TOKEN", "mirrors:"];
-  for (const name of MIRRORS) {
-    lines.push(
-      `  - name: ${name}`,
-      `    source: ${server.repoUrl(`up/${name}`)}`,
-      "    source_token: UPSTREAM_TOKEN",
-      `    target: { url: ${server.repoUrl(`target/${name}`)} }`,
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 /** A run as GitLab would start it from `source`, with the tokens as project variables. */
 function run(source: string, args: string[], variables: Record<string, string> = {}): Promise<PipelineRun> {
@@ -90,7 +78,7 @@ beforeAll(async () => {
     await buildRepo(upstream, { commits: 2, branches: 1, tags: 1, seed: `recipe-${index}` });
     await server.createRepo(`target/${name}`, { flavor: "gitlab" });
   }
-  project = await createFixtureProject({ ".gitlab-ci.yml": "", "mirrors.yml": mirrorsYml() });
+  project = await createFixtureProject({ ".gitlab-ci.yml": "", "mirrors.yml": mirrorsYml(server, MIRRORS) });
   const [recipe = ""] = await readmeBlocks(SECTION);
   await writeFile(join(project.dir, ".gitlab-ci.yml"), fillPlaceholders(recipe, project));
 }, 60_000);

@@ -21,6 +21,7 @@ import {
   createFixtureProject,
   ensureBundle,
   readArtifact,
+  mirrorsYml,
   runGitlabCiLocal,
 } from "./helpers/gitlab-ci-local.ts";
 import type { FixtureProject, PipelineOptions } from "./helpers/gitlab-ci-local.ts";
@@ -45,19 +46,6 @@ const PIPELINE = [
 let server: GitServer;
 let project: FixtureProject;
 let bin: TempDir;
-
-function mirrorsYml(): string {
-  const lines = ["version: 1", "defaults:", "  target:", "    token: TARGET_TOKEN", "mirrors:"];
-  for (const name of MIRRORS) {
-    lines.push(
-      `  - name: ${name}`,
-      `    source: ${server.repoUrl(`up/${name}`)}`,
-      "    source_token: UPSTREAM_TOKEN",
-      `    target: { url: ${server.repoUrl(`target/${name}`)} }`,
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 function pipeline(args: string[] = []): PipelineOptions {
   const tokens = { UPSTREAM_TOKEN, TARGET_TOKEN };
@@ -86,7 +74,10 @@ beforeAll(async () => {
     }
     await server.createRepo(`target/${name}`, { flavor: "gitlab" });
   }
-  project = await createFixtureProject({ ".gitlab-ci.yml": PIPELINE, "mirrors.yml": mirrorsYml() });
+  project = await createFixtureProject({
+    ".gitlab-ci.yml": PIPELINE,
+    "mirrors.yml": mirrorsYml(server, MIRRORS),
+  });
 }, 60_000);
 
 afterAll(async () => {

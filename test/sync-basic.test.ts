@@ -2,13 +2,14 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
-import { buildRepo, commitOnBranch, forceBranch, git, listRefs } from "./helpers/fixtures.ts";
+import { buildRepo, commitOnBranch, forceBranch, git, listRefs, type RepoSpec } from "./helpers/fixtures.ts";
 import { startGitServer } from "./helpers/sandbox.ts";
 import {
-  TARGET_TOKEN,
-  UPSTREAM_TOKEN,
+  mirrorPair,
   receivePacks,
+  TARGET_TOKEN,
   uniqueName,
+  UPSTREAM_TOKEN,
   useGitServer,
   workspace,
 } from "./helpers/sync-env.ts";
@@ -16,26 +17,13 @@ import {
 const server = useGitServer();
 
 /** An upstream like a GitHub repo (with pull refs) and an empty GitLab-like target. */
-async function pair(spec: Parameters<typeof buildRepo>[1] = {}) {
-  const name = uniqueName("m");
-  const upstream = await server().createRepo(`up/${name}`, { flavor: "github" });
-  const built = await buildRepo(upstream, {
-    commits: 5,
-    branches: 4,
-    tags: 3,
-    pullRefs: 5,
-    mergeRequestRefs: 3,
-    ...spec,
-  });
-  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
-  return {
-    name,
-    upstream,
-    target,
-    built,
-    source: server().repoUrl(`up/${name}`),
-    targetUrl: server().repoUrl(`mirror/${name}`),
-  };
+function pair(spec: RepoSpec = {}) {
+  return mirrorPair(
+    server(),
+    "m",
+    { commits: 5, branches: 4, tags: 3, pullRefs: 5, mergeRequestRefs: 3, ...spec },
+    "github",
+  );
 }
 
 function branchesAndTags(refs: Map<string, string>): Map<string, string> {

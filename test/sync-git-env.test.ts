@@ -7,26 +7,16 @@ import { chmod, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tokensIn } from "./helpers/canary.ts";
-import { buildRepo, commitOnBranch, listRefs, tempDir } from "./helpers/fixtures.ts";
+import { commitOnBranch, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { copyRepo, foreignServerForThisTest } from "./helpers/foreign-server.ts";
 import { proxyForThisTest } from "./helpers/forward-proxy.ts";
 import { gitSpy } from "./helpers/git-spy.ts";
-import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { mirrorPair, TARGET_TOKEN, UPSTREAM_TOKEN, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 const server = useGitServer();
 
-async function pair() {
-  const name = uniqueName("env");
-  const upstream = await server().createRepo(`up/${name}`);
-  await buildRepo(upstream, { commits: 3, branches: 2, tags: 1 });
-  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
-  return {
-    name,
-    upstream,
-    target,
-    source: server().repoUrl(`up/${name}`),
-    targetUrl: server().repoUrl(`mirror/${name}`),
-  };
+function pair() {
+  return mirrorPair(server(), "env", { commits: 3, branches: 2, tags: 1 });
 }
 
 describe("credentials per git process", () => {

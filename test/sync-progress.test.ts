@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildRepo, commitOnBranch, listRefs } from "./helpers/fixtures.ts";
-import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { commitOnBranch, listRefs } from "./helpers/fixtures.ts";
+import { mirrorPair, TARGET_TOKEN, UPSTREAM_TOKEN, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 /** What a long first mirror shows while it runs, and what --debug adds. */
 const server = useGitServer();
 
-async function pair() {
-  const name = uniqueName("p");
-  const upstream = await server().createRepo(`up/${name}`);
-  await buildRepo(upstream, { commits: 30, branches: 3, tags: 2, bytesPerCommit: 20_000 });
-  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
-  return {
-    name,
-    upstream,
-    target,
-    source: server().repoUrl(`up/${name}`),
-    targetUrl: server().repoUrl(`mirror/${name}`),
-  };
+function pair() {
+  return mirrorPair(server(), "p", { commits: 30, branches: 3, tags: 2, bytesPerCommit: 20_000 });
 }
 
 describe("progress", () => {

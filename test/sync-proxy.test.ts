@@ -14,24 +14,14 @@
  * proxy for loopback by itself, the first test fails rather than passing without proving anything.
  */
 import { describe, expect, it } from "vitest";
-import { buildRepo, listRefs } from "./helpers/fixtures.ts";
+import { listRefs } from "./helpers/fixtures.ts";
 import { proxyForThisTest } from "./helpers/forward-proxy.ts";
-import { TARGET_TOKEN, UPSTREAM_TOKEN, uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { mirrorPair, TARGET_TOKEN, UPSTREAM_TOKEN, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 const server = useGitServer();
 
-async function pair() {
-  const name = uniqueName("p");
-  const upstream = await server().createRepo(`up/${name}`);
-  await buildRepo(upstream, { commits: 3, branches: 2, tags: 2 });
-  const target = await server().createRepo(`mirror/${name}`, { flavor: "gitlab" });
-  return {
-    name,
-    upstream,
-    target,
-    source: server().repoUrl(`up/${name}`),
-    targetUrl: server().repoUrl(`mirror/${name}`),
-  };
+function pair() {
+  return mirrorPair(server(), "p", { commits: 3, branches: 2, tags: 2 });
 }
 
 /** The token of a Basic `Authorization` header, whatever user name it was sent with. */

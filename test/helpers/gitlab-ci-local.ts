@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { git, tempDir } from "./fixtures.ts";
 import type { TempDir } from "./fixtures.ts";
+import type { GitServer } from "./sandbox.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUNDLE = join(ROOT, "dist", "ci-mirror.mjs");
@@ -195,4 +196,21 @@ export function fillPlaceholders(
   const left = /<[a-z_-]+>/.exec(filled);
   if (left != null) throw new Error(`README snippet has a placeholder the test does not fill: ${left[0]}`);
   return filled;
+}
+
+/**
+ * A mirrors.yml for `names`: each mirror's upstream `up/<name>` and target `target/<name>` on
+ * `server`, read with UPSTREAM_TOKEN and written with TARGET_TOKEN (the pipeline's variables).
+ */
+export function mirrorsYml(server: GitServer, names: readonly string[]): string {
+  const lines = ["version: 1", "defaults:", "  target:", "    token: TARGET_TOKEN", "mirrors:"];
+  for (const name of names) {
+    lines.push(
+      `  - name: ${name}`,
+      `    source: ${server.repoUrl(`up/${name}`)}`,
+      "    source_token: UPSTREAM_TOKEN",
+      `    target: { url: ${server.repoUrl(`target/${name}`)} }`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }

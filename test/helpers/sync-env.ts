@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
 import { startGitServer, type GitServer } from "./sandbox.ts";
-import { tempDir } from "./fixtures.ts";
+import { buildRepo, tempDir, type BuiltRepo, type RepoSpec } from "./fixtures.ts";
 import { expectNoCanary, filesUnder, runTexts } from "./canary.ts";
 import { runCli, writeConfig, type CliRun, type MirrorEntry } from "./cli.ts";
 
@@ -30,6 +30,41 @@ export function receivePacks(server: GitServer, repo: string): number {
   return server.requests.filter(
     (request) => request.repo === repo && request.method === "POST" && request.service === "git-receive-pack",
   ).length;
+}
+
+/** Repositories for one mirror: an upstream built to `spec`, and an empty GitLab-like target. */
+export interface MirrorPair {
+  name: string;
+  /** The bare repositories' paths on disk. */
+  upstream: string;
+  target: string;
+  built: BuiltRepo;
+  /** Their URLs on the server. */
+  source: string;
+  targetUrl: string;
+}
+
+export async function mirrorPair(
+  server: GitServer,
+  label: string,
+  spec: RepoSpec,
+  upstreamFlavor?: "github",
+): Promise<MirrorPair> {
+  const name = uniqueName(label);
+  const upstream = await server.createRepo(
+    `up/${name}`,
+    upstreamFlavor == null ? {} : { flavor: upstreamFlavor },
+  );
+  const built = await buildRepo(upstream, spec);
+  const target = await server.createRepo(`mirror/${name}`, { flavor: "gitlab" });
+  return {
+    name,
+    upstream,
+    target,
+    built,
+    source: server.repoUrl(`up/${name}`),
+    targetUrl: server.repoUrl(`mirror/${name}`),
+  };
 }
 
 let counter = 0;
