@@ -28,7 +28,8 @@ const ABOVE_GIT = ["cli", "core", "output", "notify", "child-pipeline"];
 const except = (...kept) => PARTS.filter((part) => !kept.includes(part));
 const FORBIDDEN = {
   cli: [...NOT_PRODUCT],
-  core: ["cli", ...NOT_PRODUCT],
+  // Core returns reports; output/ renders them and cli/ writes them.
+  core: ["cli", "output", ...NOT_PRODUCT],
   config: [...ABOVE_GIT, "git", "gitlab", ...NOT_PRODUCT],
   git: [...ABOVE_GIT, "gitlab", ...NOT_PRODUCT],
   gitlab: [...ABOVE_GIT, "git", ...NOT_PRODUCT],

@@ -53,6 +53,14 @@ describe("import boundaries", () => {
     expect(found).toEqual([]);
   });
 
+  it("src/core may not import output/: core returns reports, output/ renders them", async () => {
+    const found = await problems(
+      "src/core/lint-probe.ts",
+      'import { syncJUnit } from "../output/sync-report.ts";\nexport const render = syncJUnit;\n',
+    );
+    expect(found).toEqual([expect.stringMatching(/^no-restricted-imports: .*src\/core must not import/)]);
+  });
+
   it("git/ does not reach up into core/", async () => {
     const found = await problems(
       "src/git/lint-probe.ts",

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/index.ts";
 import type { PushMirrorDecl } from "../src/config/types.ts";
 import { applyPushMirrors } from "../src/core/push-mirrors/apply.ts";
-import { formatApply } from "../src/core/push-mirrors/format.ts";
+import { formatApply } from "../src/output/push-mirrors.ts";
 import { planPushMirrors } from "../src/core/push-mirrors/push-mirror-plan.ts";
 import { createGitLabClient } from "../src/gitlab/client.ts";
 import type { RemoteMirror } from "../src/gitlab/port.ts";

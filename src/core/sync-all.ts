@@ -1,16 +1,10 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import pLimit from "p-limit";
 import type { Config, MirrorConfig } from "../config/types.ts";
-import { ToolError, UsageError } from "../errors/tool-error.ts";
+import { UsageError } from "../errors/tool-error.ts";
 import type { Env } from "../util/env.ts";
-import { sectionEnd, sectionStart } from "../output/gitlab-sections.ts";
-import { toJUnit } from "../output/junit.ts";
-import type { Printer } from "../output/printer.ts";
-import { LIVE_INTERVAL_MS, LOG_INTERVAL_MS, throttledMeters } from "../output/progress.ts";
 import type { GitObserver } from "../git/runner.ts";
 import type { Redactor } from "../util/redact.ts";
-import { details, headline, needsAttention } from "../output/sync-summary.ts";
 import { acquireCacheLock } from "../util/cache-lock.ts";
 import { CANCEL_EXIT_CODES, stopSignalOf, type CancelExitCode } from "../util/cancel.ts";
 import { targetCreator } from "./create-target.ts";
@@ -24,20 +18,33 @@ export interface SyncRequest {
   /** Mirror names to sync; undefined means all of them. */
   only?: readonly string[] | undefined;
   concurrency: number;
-  reportFile?: string | undefined;
-  junitFile?: string | undefined;
   settings: SyncSettings;
-  /** `--debug`: show git's commands and their output. */
-  debug?: boolean | undefined;
-  /** Least time between two progress lines of a mirror; default: a few seconds in a log. */
-  progressIntervalMs?: number | undefined;
+}
+
+/**
+ * What the run tells as it goes. The core says what happened; the CLI renders it
+ * (output/sync-log.ts) and writes the report files.
+ */
+export interface SyncObserver {
+  /** One line of a mirror's log. */
+  log(mirror: string, line: string): void;
+  /** What to do with one mirror's git processes: progress meters, and with --debug every command. */
+  git(mirror: string): GitObserver;
+  /** A mirror is done, and not cancelled: its report is final. */
+  mirrorDone(report: MirrorReport): void;
+  /**
+   * The run is over, on every way out, failures and cancellation included: the report is
+   * complete (cancelled mirrors, config order, verdict). Awaited before syncAll returns or throws,
+   * so its files are written whatever happened; what it throws ends the run.
+   */
+  runDone(report: RunReport): Promise<void>;
 }
 
 export interface SyncAllWorld {
   cwd: string;
   env: Env;
-  printer: Printer;
   redactor: Redactor;
+  observer: SyncObserver;
   /** Aborted when the run is cancelled (SIGINT/SIGTERM): see syncAll. */
   signal?: AbortSignal | undefined;
 }
@@ -48,14 +55,14 @@ const CANCEL_GRACE_MS = 10_000;
 
 /**
  * Sync the chosen mirrors, `concurrency` at a time, under one lock on the cache dir. Each
- * mirror's summary is printed whole when it finishes (in a collapsible section in GitLab), so
- * parallel mirrors never interleave their logs. Returns 0 when every mirror is fine, 1 otherwise.
+ * mirror's report goes to the observer whole when it finishes, so parallel mirrors never
+ * interleave their logs. Returns 0 when every mirror is fine, 1 otherwise.
  *
  * When the world's signal fires, no further mirror starts, the ones under way stop their git
  * (their whole process groups) and get a bounded time to end; then the lock is released, each
- * unfinished mirror gets one `CANCELLED` line, the reports are written with what is known, and
- * the exit code is 130 (SIGINT) or 143 (SIGTERM). The lock is released and the reports are
- * written on every way out of the run, failures included.
+ * unfinished mirror is reported cancelled, the observer gets the report with what is known, and
+ * the exit code is 130 (SIGINT) or 143 (SIGTERM). The lock is released and the observer gets the
+ * finished report on every way out of the run, failures included.
  */
 export async function syncAll(
   config: Config,
@@ -65,7 +72,7 @@ export async function syncAll(
   const mirrors = chooseMirrors(config, request.only);
   checkRequiredVariables(mirrors, world.env);
   const settings = { ...request.settings, cacheDir: resolve(world.cwd, request.settings.cacheDir) };
-  const inCi = world.env.CI != null && world.env.CI !== "" && world.env.CI !== "false";
+  const { observer } = world;
   const report: RunReport = {
     tool: "ci-mirror",
     version: VERSION,
@@ -90,26 +97,14 @@ export async function syncAll(
           const result = await syncMirror(mirror, settings, {
             env: world.env,
             redactor: world.redactor,
-            log: (line) => world.printer.err(`[${mirror.name}] ${line}`),
+            log: (line) => observer.log(mirror.name, line),
             createTarget,
             signal: world.signal,
-            gitObserver: gitObserver(mirror.name, request, world.printer),
+            gitObserver: observer.git(mirror.name),
           });
           report.mirrors.push(result);
-          // Cancelled mirrors get their one line with the others, below.
-          if (result.status === "cancelled") return;
-          const lines = details(result);
-          if (inCi) {
-            // Failed mirrors stay open in the log; the healthy majority folds away.
-            world.printer.out(sectionStart(mirror.name, headline(result), result.status !== "failed"));
-            for (const line of lines) world.printer.out(line);
-            world.printer.out(sectionEnd(mirror.name));
-          } else {
-            world.printer.out(headline(result));
-            // An up-to-date mirror still names what needs attention: kept refs, warnings.
-            if (result.status !== "up-to-date" || needsAttention(result))
-              for (const line of lines) world.printer.out(line);
-          }
+          // Cancelled mirrors are told with the others, in the finished report.
+          if (result.status !== "cancelled") observer.mirrorDone(result);
         }),
       ),
     );
@@ -117,21 +112,21 @@ export async function syncAll(
   } finally {
     await lock.release();
     // Even on the way out of a failure, the report says what had been done.
-    await finish(report, mirrors, started, request, world);
+    complete(report, mirrors, started, world);
+    await observer.runDone(report);
   }
   const stopped = stopSignalOf(world.signal);
   if (stopped != null) return { exitCode: CANCEL_EXIT_CODES[stopped], report };
   return { exitCode: report.ok ? 0 : 1, report };
 }
 
-/** Complete the report (cancelled mirrors, order, verdict), print its end, write its files. */
-async function finish(
+/** Complete the report: cancelled mirrors, config order, verdict. */
+function complete(
   report: RunReport,
   mirrors: readonly MirrorConfig[],
   started: ReadonlySet<string>,
-  request: SyncRequest,
   world: SyncAllWorld,
-): Promise<void> {
+): void {
   const stopped = stopSignalOf(world.signal);
   if (stopped != null) {
     report.cancelled = stopped;
@@ -147,10 +142,6 @@ async function finish(
   const order = new Map(mirrors.map((mirror, index) => [mirror.name, index]));
   report.mirrors.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   report.ok = report.mirrors.every((mirror) => mirror.status !== "failed" && mirror.status !== "cancelled");
-  for (const mirror of report.mirrors.filter((candidate) => candidate.status === "cancelled"))
-    world.printer.out(headline(mirror));
-  world.printer.out(tally(report));
-  await writeReports(report, request, world);
 }
 
 /** All mirrors done; or, once cancelled, done or out of time, whichever comes first. */
@@ -192,33 +183,6 @@ function notFinished(mirror: MirrorConfig, world: SyncAllWorld, message: string)
   };
 }
 
-function tally(report: RunReport): string {
-  const count = (status: MirrorReport["status"]): number =>
-    report.mirrors.filter((mirror) => mirror.status === status).length;
-  const failed = count("failed");
-  const cancelled = count("cancelled");
-  const ok = report.mirrors.length - failed - cancelled;
-  return [
-    `${ok} of ${report.mirrors.length} mirrors ok`,
-    ...(failed > 0 ? [`${failed} failed`] : []),
-    ...(cancelled > 0 ? [`${cancelled} cancelled (${report.cancelled ?? "SIGTERM"})`] : []),
-  ].join(", ");
-}
-
-/** One mirror's view of its git processes: progress meters, and with --debug every command. */
-function gitObserver(name: string, request: SyncRequest, printer: Printer): GitObserver {
-  const live = printer.canShowLive;
-  const show = (line: string): void => {
-    if (live) printer.live(`[${name}] ${line}`);
-    else printer.err(`[${name}] ${line}`);
-  };
-  const intervalMs = request.progressIntervalMs ?? (live ? LIVE_INTERVAL_MS : LOG_INTERVAL_MS);
-  return {
-    trace: request.debug === true ? (line) => printer.err(`[${name}] ${line}`) : undefined,
-    progress: throttledMeters(show, { intervalMs }),
-  };
-}
-
 function chooseMirrors(config: Config, only: readonly string[] | undefined): MirrorConfig[] {
   if (only == null) return config.mirrors;
   const byName = new Map(config.mirrors.map((mirror) => [mirror.name.toLowerCase(), mirror]));
@@ -230,30 +194,4 @@ function chooseMirrors(config: Config, only: readonly string[] | undefined): Mir
     ]);
   }
   return [...new Set(only.map((name) => byName.get(name.toLowerCase())))].filter((mirror) => mirror != null);
-}
-
-async function writeReports(report: RunReport, request: SyncRequest, world: SyncAllWorld): Promise<void> {
-  // Redacted as a value first, so escaping (JSON's `\"`, XML's `&amp;`) cannot hide a secret
-  // from the redactor; the rendered text is redacted again below.
-  const redacted = world.redactor.redactValue(report);
-  const files: Array<[string | undefined, () => string]> = [
-    [request.reportFile, () => `${JSON.stringify(redacted, null, 2)}\n`],
-    [request.junitFile, () => toJUnit(redacted)],
-  ];
-  const problems: string[] = [];
-  for (const [file, render] of files) {
-    if (file == null) continue;
-    const path = resolve(world.cwd, file);
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      // Reports are artifacts anyone with access to the pipeline can read: redact them too.
-      await writeFile(path, world.redactor.redact(render()));
-    } catch (error) {
-      // One report that cannot be written does not cost the other.
-      problems.push(`${path} (${error instanceof Error ? error.message : String(error)})`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new ToolError("EREPORT", `could not write ${problems.join(", ")}`);
-  }
 }

@@ -1,16 +1,13 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
 import { auditPushMirrors } from "../../core/audit/audit.ts";
-import { auditJUnit } from "../../core/audit/junit.ts";
-import { auditSummaryLine, auditTable } from "../../core/audit/table.ts";
-import type { AuditReport } from "../../core/audit/types.ts";
 import { ToolError } from "../../errors/tool-error.ts";
 import { createGitLabClient } from "../../gitlab/client.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
 import { notifyFailures } from "../../notify/notify.ts";
+import { auditJUnit } from "../../output/audit-junit.ts";
+import { auditJson, auditText } from "../../output/audit-table.ts";
 import { Printer } from "../../output/printer.ts";
-import type { Redactor } from "../../util/redact.ts";
 import { loadCommandConfig } from "../command-config.ts";
+import { writeReportFiles } from "../report-files.ts";
 import type { CommandWorld } from "../world.ts";
 import type { AuditArgs } from "./audit.ts";
 
@@ -61,23 +58,14 @@ export async function runAudit(args: AuditArgs, world: CommandWorld): Promise<0 
   // Redacted as a value before it is rendered: escaping (JSON, XML) cannot hide a secret from
   // this pass. Every rendering is redacted again as text on its way out.
   const shown = redactor.redactValue(report);
-  if (args.json) {
-    printer.out(toJson(shown));
-  } else {
-    for (const line of auditTable(shown, now)) printer.out(line);
-    printer.out(auditSummaryLine(shown));
-  }
-  if (args.report != null) await writeOutput(world.cwd, args.report, toJson(shown), redactor);
-  if (args.junit != null) await writeOutput(world.cwd, args.junit, auditJUnit(shown), redactor);
+  printer.out(args.json ? auditJson(shown) : auditText(shown, now));
+  await writeReportFiles(
+    world.cwd,
+    [
+      { file: args.report, render: () => auditJson(shown) },
+      { file: args.junit, render: () => auditJUnit(shown) },
+    ],
+    redactor,
+  );
   return report.ok ? 0 : 1;
-}
-
-function toJson(report: AuditReport): string {
-  return JSON.stringify(report, null, 2);
-}
-
-async function writeOutput(cwd: string, file: string, text: string, redactor: Redactor): Promise<void> {
-  const path = resolve(cwd, file);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, redactor.redact(text));
 }

@@ -1,5 +1,4 @@
-import { writeFile, mkdir } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { GitError } from "../../errors/git-error.ts";
 import { ToolError } from "../../errors/tool-error.ts";
 import { hardenedGitEnv, outsideAnyRepository } from "../../git/environment.ts";
@@ -9,6 +8,7 @@ import { planPipeline } from "../../child-pipeline/pipeline.ts";
 import { childPipelineYaml } from "../../child-pipeline/serialise.ts";
 import { Printer } from "../../output/printer.ts";
 import { loadCommandConfig } from "../command-config.ts";
+import { writeWhole } from "../report-files.ts";
 import type { CommandWorld } from "../world.ts";
 import type { PlanArgs } from "./plan.ts";
 
@@ -31,9 +31,7 @@ export async function runPlan(args: PlanArgs, world: CommandWorld): Promise<0> {
     maxJobs: args.maxJobs,
   });
   await checkImageTools(world, printer);
-  const out = resolve(world.cwd, args.out);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, childPipelineYaml(pipeline, args.config));
+  await writeWhole(resolve(world.cwd, args.out), childPipelineYaml(pipeline, args.config));
   const jobs = Object.keys(pipeline.jobs);
   const mirrors = `${pipeline.mirrors.length} mirror${pipeline.mirrors.length === 1 ? "" : "s"}`;
   const dryRun = args.dryRun ? ", dry run" : "";

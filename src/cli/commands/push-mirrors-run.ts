@@ -9,7 +9,7 @@ import {
   formatMirror,
   formatMirrors,
   mirrorJson,
-} from "../../core/push-mirrors/format.ts";
+} from "../../output/push-mirrors.ts";
 import { ToolError, UsageError } from "../../errors/tool-error.ts";
 import { createGitLabClient } from "../../gitlab/client.ts";
 import { hasCredentials, mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";

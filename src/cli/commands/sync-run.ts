@@ -1,7 +1,10 @@
 import { syncAll } from "../../core/sync-all.ts";
 import { UsageError, type ExitCode } from "../../errors/tool-error.ts";
 import { Printer } from "../../output/printer.ts";
+import { syncLog } from "../../output/sync-log.ts";
+import { syncJson, syncJUnit } from "../../output/sync-report.ts";
 import { loadCommandConfig } from "../command-config.ts";
+import { writeReportFiles } from "../report-files.ts";
 import type { CommandWorld } from "../world.ts";
 import type { SyncArgs } from "./sync.ts";
 
@@ -15,16 +18,16 @@ export async function runSync(args: SyncArgs, world: CommandWorld): Promise<Exit
   const { redactor } = world;
   const printer = new Printer(world.stdout, world.stderr, redactor);
   const config = await loadCommandConfig(args.config, world, printer);
+  const log = syncLog(printer, {
+    inCi: world.env.CI != null && world.env.CI !== "" && world.env.CI !== "false",
+    debug: world.debug === true,
+    progressIntervalMs: args.progressInterval != null ? Math.max(0, args.progressInterval) * 1000 : undefined,
+  });
   const { exitCode } = await syncAll(
     config,
     {
       only: args.all ? undefined : only,
       concurrency: args.concurrency,
-      reportFile: args.report,
-      junitFile: args.junit,
-      debug: world.debug,
-      progressIntervalMs:
-        args.progressInterval != null ? Math.max(0, args.progressInterval) * 1000 : undefined,
       settings: {
         cacheDir: args.cacheDir,
         dryRun: args.dryRun,
@@ -35,7 +38,30 @@ export async function runSync(args: SyncArgs, world: CommandWorld): Promise<Exit
         retry: { attempts: args.retries, baseDelayMs: Math.max(0, args.retryDelay) },
       },
     },
-    { cwd: world.cwd, env: world.env, printer, redactor, signal: world.signal },
+    {
+      cwd: world.cwd,
+      env: world.env,
+      redactor,
+      signal: world.signal,
+      observer: {
+        ...log,
+        // On every way out of the run, failures and cancellation included.
+        runDone: async (report) => {
+          log.end(report);
+          // Redacted as a value first, so escaping (JSON's `\"`, XML's `&amp;`) cannot hide a
+          // secret from the redactor; the writer redacts the rendered text again.
+          const redacted = redactor.redactValue(report);
+          await writeReportFiles(
+            world.cwd,
+            [
+              { file: args.report, render: () => syncJson(redacted) },
+              { file: args.junit, render: () => syncJUnit(redacted) },
+            ],
+            redactor,
+          );
+        },
+      },
+    },
   );
   return exitCode;
 }

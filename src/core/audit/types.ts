@@ -82,11 +82,3 @@ export function worst(verdicts: Iterable<Verdict>): Verdict {
   }
   return result;
 }
-
-/**
- * What the audit says of a mirror it asked GitLab to push again. GitLab only enqueues the update
- * (RemoteMirror#sync), after up to 5 minutes when the mirror ran recently, so this run cannot know
- * the outcome: the next one judges it.
- */
-export const RESYNC_REQUESTED =
-  "resync requested (GitLab pushes in the background; the next audit judges the result)";

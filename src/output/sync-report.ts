@@ -2,12 +2,17 @@ import type { RunReport } from "../core/result.ts";
 import { junitDocument } from "./junit-xml.ts";
 import { details } from "./sync-summary.ts";
 
+/** The sync's `--report` JSON: the report as it is (its shapes are the JSON's). */
+export function syncJson(report: RunReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
 /**
- * The sync's JUnit report: one test case per mirror, so a failed mirror shows by name. A
+ * The sync's `--junit` report: one test case per mirror, so a failed mirror shows by name. A
  * cancelled mirror is an `<error>`: it reached no verdict, yet it is not in sync, and GitLab's
  * Tests tab counts errors with the failures; `<skipped>` would show it as a deliberate skip.
  */
-export function toJUnit(report: RunReport, suiteName = "ci-mirror sync"): string {
+export function syncJUnit(report: RunReport, suiteName = "ci-mirror sync"): string {
   return junitDocument(
     suiteName,
     report.startedAt,

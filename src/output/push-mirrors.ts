@@ -1,17 +1,12 @@
 /** Text tables for `push-mirrors` (aligned columns) and the JSON shapes behind `--json`. */
-import { scrubMirrorUrl } from "../../gitlab/mirror-url.ts";
-import type { RemoteMirror } from "../../gitlab/port.ts";
-import type { ApplyResult, ApplyOutcome } from "./apply.ts";
-import type { PushMirrorAction } from "./push-mirror-plan.ts";
+import type { ApplyResult, ApplyOutcome } from "../core/push-mirrors/apply.ts";
+import type { PushMirrorAction } from "../core/push-mirrors/push-mirror-plan.ts";
+import { scrubMirrorUrl } from "../gitlab/mirror-url.ts";
+import type { RemoteMirror } from "../gitlab/port.ts";
+import { formatColumns } from "./columns.ts";
 
 function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  return formatColumns([header, ...rows]).join("\n");
 }
 
 export function formatMirrors(mirrors: readonly RemoteMirror[]): string {
@@ -44,8 +39,7 @@ export function formatMirror(m: RemoteMirror): string {
     ["last success", m.lastSuccessfulUpdateAt ?? "-"],
     ["last error", oneLine(m.lastError ?? "-")],
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+  return formatColumns(rows).join("\n");
 }
 
 export function mirrorJson(m: RemoteMirror): RemoteMirror {

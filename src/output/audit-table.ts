@@ -1,6 +1,6 @@
-import { formatAge } from "../../util/duration.ts";
-import { RESYNC_REQUESTED } from "./types.ts";
-import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
+import type { AuditReport, MirrorAudit, ProjectAudit } from "../core/audit/types.ts";
+import { formatAge } from "../util/duration.ts";
+import { formatColumns } from "./columns.ts";
 
 const HEADERS = ["PROJECT", "MIRROR", "STATUS", "LAST SUCCESS", "VERDICT", "DETAILS"];
 
@@ -9,18 +9,11 @@ const HEADERS = ["PROJECT", "MIRROR", "STATUS", "LAST SUCCESS", "VERDICT", "DETA
  * note), failures first so they are on screen when the job log opens. Not redacted here: the
  * caller prints through a Printer.
  */
-export function auditTable(report: AuditReport, now: Date): string[] {
+function auditTable(report: AuditReport, now: Date): string[] {
   const rows = report.projects.flatMap((project) => projectRows(project, now));
   const order = { fail: 0, warn: 1, ok: 2 } satisfies Record<string, number>;
   rows.sort((a, b) => order[a.verdict] - order[b.verdict]);
-  const cells = [HEADERS, ...rows.map((row) => row.cells)];
-  const widths = HEADERS.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? "").length)));
-  return cells.map((line) =>
-    line
-      .map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join("  ")
-      .trimEnd(),
-  );
+  return formatColumns([HEADERS, ...rows.map((row) => row.cells)]);
 }
 
 interface Row {
@@ -60,6 +53,14 @@ function mirrorRow(mirror: MirrorAudit, now: Date): Row {
   };
 }
 
+/**
+ * What the audit says of a mirror it asked GitLab to push again. GitLab only enqueues the update
+ * (RemoteMirror#sync), after up to 5 minutes when the mirror ran recently, so this run cannot know
+ * the outcome: the next one judges it.
+ */
+const RESYNC_REQUESTED =
+  "resync requested (GitLab pushes in the background; the next audit judges the result)";
+
 /** What came of `--resync-failed` for one mirror. */
 export function resyncLine(resync: NonNullable<MirrorAudit["resync"]>): string {
   if (resync.requested) return RESYNC_REQUESTED;
@@ -68,8 +69,18 @@ export function resyncLine(resync: NonNullable<MirrorAudit["resync"]>): string {
     : `resync failed: ${resync.error.code}: ${resync.error.message}`;
 }
 
+/** The audit as `--json` prints it and `--report` writes it. */
+export function auditJson(report: AuditReport): string {
+  return JSON.stringify(report, null, 2);
+}
+
+/** The audit as the job log shows it: the table, then the closing line. */
+export function auditText(report: AuditReport, now: Date): string {
+  return [...auditTable(report, now), auditSummaryLine(report)].join("\n");
+}
+
 /** One closing line: the counts and whether the job fails. */
-export function auditSummaryLine(report: AuditReport): string {
+function auditSummaryLine(report: AuditReport): string {
   const { counts } = report;
   const resynced = counts.resynced > 0 ? `, ${counts.resynced} resync requested` : "";
   return `audit: ${counts.mirrors} mirror${counts.mirrors === 1 ? "" : "s"} in ${counts.projects} project${counts.projects === 1 ? "" : "s"}: ${counts.fail} failed, ${counts.warn} warning${counts.warn === 1 ? "" : "s"}, ${counts.ok} ok${resynced}`;

@@ -1,6 +1,6 @@
-import { junitDocument, type JUnitCase } from "../../output/junit-xml.ts";
-import { resyncLine } from "./table.ts";
-import type { AuditReport, MirrorAudit, ProjectAudit } from "./types.ts";
+import type { AuditReport, MirrorAudit, ProjectAudit } from "../core/audit/types.ts";
+import { resyncLine } from "./audit-table.ts";
+import { junitDocument, type JUnitCase } from "./junit-xml.ts";
 
 /**
  * JUnit XML with one test case per mirror (classname = project path), so GitLab's Tests tab
