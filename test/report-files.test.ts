@@ -4,7 +4,7 @@
  * are written and the run's output is printed.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeReportFiles } from "../src/cli/report-files.ts";
@@ -12,6 +12,9 @@ import { Redactor } from "../src/util/redact.ts";
 import { runCli } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fixtures.ts";
 import { startGitLabSandbox, type GitLabSandbox } from "./helpers/sandbox.ts";
+import { canMount, mountTmpfs, unmount } from "./helpers/tmpfs.ts";
+
+const mountable = await canMount();
 
 describe("writeReportFiles", () => {
   it("replaces a report whole, redacted, and leaves nothing beside it", async () => {
@@ -53,6 +56,45 @@ describe("a report that cannot be written", () => {
   afterAll(async () => {
     await gl.close();
   });
+
+  async function auditDir(label: string): Promise<string> {
+    const { path: dir } = await tempDir(label);
+    await writeFile(
+      join(dir, "mirrors.yml"),
+      ["version: 1", "gitlab:", `  url: ${gl.url}`, "audit: { projects: [fleet/app] }", ""].join("\n"),
+    );
+    return dir;
+  }
+
+  it.skipIf(!mountable)(
+    "audit, on a full disk (a 64 KiB tmpfs; needs root to mount): is EDISKFULL naming the directory, and the previous report is left whole",
+    async () => {
+      const dir = await auditDir("audit-full");
+      const disk = join(dir, "disk");
+      await mkdir(disk);
+      expect(await mountTmpfs(disk, "64k")).toBe(true);
+      try {
+        const previous = `{ "the previous run's": "report" }\n`;
+        await writeFile(join(disk, "audit.json"), previous);
+        // Fill what is left of the disk.
+        await writeFile(join(disk, "filler"), Buffer.alloc(1 << 20)).catch(() => undefined);
+
+        const run = await runCli(["audit", "--report", "disk/audit.json", "--junit", "audit.xml"], {
+          cwd: dir,
+          env: { GITLAB_TOKEN: token },
+        });
+
+        expect(run.stderr).toContain(`error EDISKFULL: could not write ${join(disk, "audit.json")}`);
+        expect(run.stderr).toContain(`fix: The disk that holds ${disk} is full.`);
+        expect(run.code).toBe(1);
+        expect(await readFile(join(disk, "audit.json"), "utf8")).toBe(previous);
+        expect((await readdir(disk)).sort()).toEqual(["audit.json", "filler"]);
+        expect(existsSync(join(dir, "audit.xml"))).toBe(true);
+      } finally {
+        await unmount(disk);
+      }
+    },
+  );
 
   it("audit: is EREPORT naming it, after the table is printed and the other report is written", async () => {
     const { path: dir } = await tempDir("audit-report");

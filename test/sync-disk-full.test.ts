@@ -1,40 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../src/core/result.ts";
 import { buildRepo, commitOnBranch, listRefs, tempDir } from "./helpers/fixtures.ts";
 import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
+import { canMount, mountTmpfs, unmount } from "./helpers/tmpfs.ts";
 
-/**
- * A real full disk: a tmpfs of 1 MiB as the cache dir, so that git itself meets ENOSPC and
- * prints what it prints. Mounting needs root with CAP_SYS_ADMIN; where the test may not mount
- * (an unprivileged container), it is skipped, and the classification is still tested against
- * git's words in git-errors.test.ts.
- */
-async function mountTmpfs(dir: string, size: string): Promise<boolean> {
-  const result = await execa("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { reject: false });
-  return result.exitCode === 0;
-}
-
-async function unmount(dir: string): Promise<void> {
-  await execa("umount", [dir], { reject: false });
-}
-
-async function canMount(): Promise<boolean> {
-  if (process.platform !== "linux" || process.getuid?.() !== 0) return false;
-  const dir = await mkdtemp(join(tmpdir(), "ci-mirror-mount-probe-"));
-  try {
-    const mounted = await mountTmpfs(dir, "64k");
-    if (mounted) await unmount(dir);
-    return mounted;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
+// A real full disk: a tmpfs of 1 MiB as the cache dir, so that git itself meets ENOSPC and prints
+// what it prints. Where the test may not mount, it is skipped, and the classification is still
+// tested against git's words in git-errors.test.ts.
 const server = useGitServer();
 
 describe.skipIf(!(await canMount()))(

@@ -2,6 +2,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { ToolError } from "../errors/tool-error.ts";
+import { diskFullError } from "../util/disk-full.ts";
 import type { Redactor } from "../util/redact.ts";
 
 /** A report the user asked for (`--report`, `--junit`), and how to render it. */
@@ -14,7 +15,8 @@ export interface ReportFile {
 /**
  * Write each file asked for: rendered, redacted as text (reports are artifacts anyone with access
  * to the pipeline can read), and put in place whole. One file that cannot be written does not cost
- * the others; then one EREPORT names every one that failed.
+ * the others; then one error names every one that failed: EDISKFULL when a full disk refused one
+ * (the previous report is still there, whole), EREPORT otherwise.
  *
  * Whole: the text goes to a scratch file beside the target, which is renamed over it, so a reader
  * (GitLab's artifact upload, a later job, the user) never sees half a report, and a full disk
@@ -26,16 +28,23 @@ export async function writeReportFiles(
   redactor: Pick<Redactor, "redact">,
 ): Promise<void> {
   const problems: string[] = [];
+  // The directory of the first report a full disk refused: a full disk is said the same way
+  // wherever it strikes (EDISKFULL), naming where to make room.
+  let full: string | undefined;
   for (const { file, render } of files) {
     if (file == null) continue;
     const path = resolve(cwd, file);
     try {
       await writeWhole(path, redactor.redact(render()));
     } catch (error) {
+      if (full === undefined && diskFullError(error, {}, path) !== undefined) full = dirname(path);
       problems.push(`${path} (${error instanceof Error ? error.message : String(error)})`);
     }
   }
-  if (problems.length > 0) throw new ToolError("EREPORT", `could not write ${problems.join(", ")}`);
+  if (problems.length === 0) return;
+  const message = `could not write ${problems.join(", ")}`;
+  if (full !== undefined) throw new ToolError("EDISKFULL", message, { fix: ["at", { where: full }] });
+  throw new ToolError("EREPORT", message);
 }
 
 /**
