@@ -5,25 +5,12 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, type CliRun } from "./helpers/cli.ts";
+import { TWO_MIRRORS_CONFIG, runCli, type CliRun } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/fixtures.ts";
-
-const CONFIG = [
-  "version: 1",
-  "defaults:",
-  "  target:",
-  "    url: https://gitlab.example.com/mirrors/{name}.git",
-  "    token: TARGET_TOKEN",
-  "mirrors:",
-  "  - name: alpha",
-  "    source: https://github.com/example/alpha.git",
-  "  - name: beta",
-  "    source: https://github.com/example/beta.git",
-].join("\n");
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun & { dir: string }> {
   const { path } = await tempDir("cli-flags");
-  await writeFile(join(path, "mirrors.yml"), `${CONFIG}\n`);
+  await writeFile(join(path, "mirrors.yml"), `${TWO_MIRRORS_CONFIG}\n`);
   return { ...(await runCli(args, { cwd: path, env })), dir: path };
 }
 

@@ -2,25 +2,12 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERSION } from "../src/version.ts";
-import { runCli, type CliRun } from "./helpers/cli.ts";
+import { TWO_MIRRORS_CONFIG, runCli, type CliRun } from "./helpers/cli.ts";
 import { buildRepo, tempDir } from "./helpers/fixtures.ts";
 import { uniqueName, useGitServer, workspace } from "./helpers/sync-env.ts";
 
 /** A node stack frame; usage and config errors must never print one unless asked to. */
 const STACK_FRAME = /^\s+at .+/m;
-
-const GOOD_CONFIG = [
-  "version: 1",
-  "defaults:",
-  "  target:",
-  "    url: https://gitlab.example.com/mirrors/{name}.git",
-  "    token: TARGET_TOKEN",
-  "mirrors:",
-  "  - name: alpha",
-  "    source: https://github.com/example/alpha.git",
-  "  - name: beta",
-  "    source: https://github.com/example/beta.git",
-].join("\n");
 
 // Line numbers matter: the tests below expect the problems on lines 5, 9 and 13.
 const BAD_CONFIG = [
@@ -75,32 +62,32 @@ describe("usage errors exit 2 with a message and no stack trace", () => {
   });
 
   it("rejects an unknown option", async () => {
-    const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["validate", "--frobnicate"]);
+    const run = await cliIn({ "mirrors.yml": TWO_MIRRORS_CONFIG }, ["validate", "--frobnicate"]);
 
     expectUsageError(run, /Unknown argument: frobnicate/);
   });
 
   it("asks which mirrors to sync when neither --mirror nor --all is given", async () => {
-    const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["sync"]);
+    const run = await cliIn({ "mirrors.yml": TWO_MIRRORS_CONFIG }, ["sync"]);
 
     expectUsageError(run, /say which mirrors to sync/);
     expect(run.stderr).toMatch(/--mirror NAME .* or --all/);
   });
 
   it("rejects --mirror together with --all", async () => {
-    const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["sync", "--mirror", "alpha", "--all"]);
+    const run = await cliIn({ "mirrors.yml": TWO_MIRRORS_CONFIG }, ["sync", "--mirror", "alpha", "--all"]);
 
     expectUsageError(run, /--mirror and --all exclude each other/);
   });
 
   it("rejects --concurrency 0", async () => {
-    const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["sync", "--all", "--concurrency", "0"]);
+    const run = await cliIn({ "mirrors.yml": TWO_MIRRORS_CONFIG }, ["sync", "--all", "--concurrency", "0"]);
 
     expectUsageError(run, /--concurrency must be a whole number of at least 1/);
   });
 
   it("names the known mirrors when asked for one that does not exist", async () => {
-    const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["sync", "--mirror", "nonexistent"]);
+    const run = await cliIn({ "mirrors.yml": TWO_MIRRORS_CONFIG }, ["sync", "--mirror", "nonexistent"]);
 
     expectUsageError(run, /no mirror named nonexistent in mirrors\.yml/);
     expect(run.stderr).toContain("Known mirrors: alpha, beta.");
@@ -151,7 +138,7 @@ describe("--debug", () => {
   // main.ts prints the stack of a tool error only when debugging; config problems are the user's
   // to fix, so they stay a list of issues even then.
   it("adds the stack trace to a usage error, from the flag or from CI_MIRROR_DEBUG", async () => {
-    const files = { "mirrors.yml": GOOD_CONFIG };
+    const files = { "mirrors.yml": TWO_MIRRORS_CONFIG };
 
     const plain = await cliIn(files, ["sync"]);
     const flag = await cliIn(files, ["sync", "--debug"]);
@@ -175,7 +162,7 @@ describe("--debug", () => {
 
 describe("validate", () => {
   it("says OK and counts the mirrors of a good config", async () => {
-    const run = await cliIn({ "mirrors.yml": GOOD_CONFIG }, ["validate"]);
+    const run = await cliIn({ "mirrors.yml": TWO_MIRRORS_CONFIG }, ["validate"]);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("mirrors.yml: OK, 2 mirrors (alpha, beta)\n");
@@ -234,8 +221,8 @@ describe("--help and --version", () => {
 
 describe("CI_MIRROR_* variables", () => {
   const files = {
-    "mirrors.yml": GOOD_CONFIG,
-    "other.yml": GOOD_CONFIG.replace("name: alpha", "name: gamma"),
+    "mirrors.yml": TWO_MIRRORS_CONFIG,
+    "other.yml": TWO_MIRRORS_CONFIG.replace("name: alpha", "name: gamma"),
   };
 
   it("never choose the config: it decides where tokens go, so it comes from the command line", async () => {

@@ -62,3 +62,17 @@ export async function writeConfig(
   await writeFile(file, `${lines.join("\n")}\n`);
   return file;
 }
+
+/** A valid config with two mirrors (alpha, beta) and nothing that needs a network. */
+export const TWO_MIRRORS_CONFIG = [
+  "version: 1",
+  "defaults:",
+  "  target:",
+  "    url: https://gitlab.example.com/mirrors/{name}.git",
+  "    token: TARGET_TOKEN",
+  "mirrors:",
+  "  - name: alpha",
+  "    source: https://github.com/example/alpha.git",
+  "  - name: beta",
+  "    source: https://github.com/example/beta.git",
+].join("\n");
