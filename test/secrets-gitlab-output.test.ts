@@ -117,6 +117,37 @@ describe("a push mirror whose last_error echoes its token", () => {
     expect(listJson.stdout).toContain("credential [MASKED] was revoked");
     expectNoCanary([PUSH, apiToken, UNUSED_SOURCE], runs);
   });
+
+  it("is masked by push-mirrors list without a config file, CI_JOB_TOKEN and the SMTP password too", async () => {
+    // With no mirrors.yml, the secrets that come from fixed variables are still registered.
+    const job = "job-token-echoed-3c8e1a";
+    const smtp = "smtp-password-echoed-9d27";
+    gl.addProject("fleet", "lone");
+    const mirror = gl.addRemoteMirror("fleet/lone", {
+      url: "https://github.example/org/lone.git",
+      enabled: true,
+    });
+    gl.setMirrorState("fleet/lone", mirror.id, {
+      updateStatus: "failed",
+      lastError: `remote: ${job} and ${smtp} were refused`,
+    });
+    const { path: empty } = await tempDir("gl-echo-noconfig");
+    const args = ["push-mirrors", "list", "--project", "fleet/lone", "--gitlab-url", gl.url];
+
+    const text = await runCli(args, {
+      cwd: empty,
+      env: { GITLAB_TOKEN: apiToken, CI_JOB_TOKEN: job, CI_MIRROR_SMTP_PASSWORD: smtp },
+    });
+    const json = await runCli([...args, "--json"], {
+      cwd: empty,
+      env: { GITLAB_TOKEN: apiToken, CI_JOB_TOKEN: job, CI_MIRROR_SMTP_PASSWORD: smtp },
+    });
+
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("remote: [MASKED] and [MASKED] were refused");
+    expect(json.stdout).toContain("remote: [MASKED] and [MASKED] were refused");
+    expectNoCanary([job, smtp, apiToken], [...runTexts("list", text), ...runTexts("list --json", json)]);
+  });
 });
 
 async function recordingServer(): Promise<{ url: string; bodies: string[]; close(): Promise<void> }> {

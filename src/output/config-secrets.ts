@@ -37,9 +37,25 @@ export async function registerConfigSecrets(
   }
   redactor.add(value(config.gitlab.token));
   for (const decl of config.pushMirrors) redactor.add(value(decl.token));
-  for (const name of [...FIXED_SECRET_VARIABLES, ...moreVariables]) redactor.add(value(name)?.trim());
-  registerSmtpUrl(value("CI_MIRROR_SMTP_URL"), redactor);
+  registerEnvSecrets(env, redactor, moreVariables);
   for (const key of keys) registerKey(await keyContent(key), redactor);
+}
+
+/**
+ * The secrets that come from the environment whatever the config says: the fixed ones (the
+ * SMTP settings, CI_JOB_TOKEN…) and the variables named on the command line. A command that runs
+ * without a config file registers these alone.
+ */
+export function registerEnvSecrets(
+  env: Env,
+  redactor: Redactor,
+  moreVariables: readonly (string | undefined)[] = [],
+): void {
+  for (const name of [...FIXED_SECRET_VARIABLES, ...moreVariables]) {
+    if (name != null && env[name] != null && env[name] !== "") redactor.add(env[name].trim());
+  }
+  const smtpUrl = env.CI_MIRROR_SMTP_URL;
+  registerSmtpUrl(smtpUrl == null || smtpUrl === "" ? undefined : smtpUrl, redactor);
 }
 
 /** The whole URL, and its password as written and decoded. */

@@ -10,13 +10,15 @@ import {
   formatMirrors,
   mirrorJson,
 } from "../../output/push-mirrors.ts";
-import { ToolError, UsageError } from "../../errors/tool-error.ts";
+import { pushMirrorCredentials } from "../../core/push-mirrors/credentials.ts";
+import { UsageError } from "../../errors/tool-error.ts";
 import { createGitLabClient } from "../../gitlab/client.ts";
 import { hasCredentials, mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { RemoteMirrorInput } from "../../gitlab/port.ts";
 import { resolveGitLabSettings } from "../../gitlab/settings.ts";
+import { registerEnvSecrets } from "../../output/config-secrets.ts";
 import { Printer } from "../../output/printer.ts";
-import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
+import type { Redactor } from "../../util/redact.ts";
 import { loadCommandConfig } from "../command-config.ts";
 import type { CliWorld, CommandWorld } from "../world.ts";
 
@@ -36,7 +38,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
   if (!optional || (await isFile(resolve(world.cwd, configFile)))) {
     config = await loadCommandConfig(configFile, world, printer, { moreSecrets: [tokenVar] });
   } else {
-    redactor.add(tokenVar == null ? undefined : world.env[tokenVar]);
+    registerEnvSecrets(world.env, redactor, [tokenVar]);
   }
   const settings = resolveGitLabSettings(config?.gitlab, world.env, {
     redactor,
@@ -139,15 +141,11 @@ function createInput(
   }
   let url = args.url;
   if (tokenVar != null) {
-    const password = world.env[tokenVar];
-    if (password == null || password === "") {
-      throw new ToolError("EENVMISSING", `$${tokenVar} is not set`, {
-        fix: ["pushMirrorToken", { name: tokenVar }],
-      });
-    }
-    refuseShortSecret(tokenVar, password);
-    redactor.add(password);
-    url = mirrorUrlWithCredentials(url, args.username ?? "oauth2", password);
+    const { username, password } = pushMirrorCredentials(tokenVar, args.username, {
+      env: world.env,
+      redactor,
+    });
+    url = mirrorUrlWithCredentials(url, username, password);
   } else if (args.username != null) {
     throw new UsageError("--username needs --token-var");
   }

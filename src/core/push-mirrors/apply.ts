@@ -7,7 +7,8 @@ import { ToolError, isToolError } from "../../errors/tool-error.ts";
 import type { Env } from "../../util/env.ts";
 import { mirrorUrlWithCredentials } from "../../gitlab/mirror-url.ts";
 import type { GitLabPort, RemoteMirrorInput } from "../../gitlab/port.ts";
-import { refuseShortSecret, type Redactor } from "../../util/redact.ts";
+import type { Redactor } from "../../util/redact.ts";
+import { pushMirrorCredentials } from "./credentials.ts";
 import { isChange, planPushMirrors } from "./push-mirror-plan.ts";
 import { mirrorRefusal } from "./refusal.ts";
 import type { FieldChange, PushMirrorPlanOptions, PushMirrorAction } from "./push-mirror-plan.ts";
@@ -42,8 +43,6 @@ export interface ApplyResult {
    */
   warnings: ToolError[];
 }
-
-const DEFAULT_USERNAME = "oauth2";
 
 export async function applyPushMirrors(
   config: Pick<Config, "pushMirrors">,
@@ -184,20 +183,12 @@ function credentialsOf(
   decl: PushMirrorDecl,
   context: { env: Env; redactor?: Redactor | undefined },
 ): { username: string; password: string } {
-  const variable = decl.token ?? "";
-  const password = context.env[variable];
-  if (password == null || password === "") {
-    throw new ToolError(
-      "EENVMISSING",
-      `push mirror ${decl.url} of ${decl.project}: $${variable} is not set`,
-      {
-        fix: ["pushMirrorToken", { name: variable }],
-      },
-    );
-  }
-  refuseShortSecret(variable, password);
-  context.redactor?.add(password);
-  return { username: decl.username ?? DEFAULT_USERNAME, password };
+  return pushMirrorCredentials(
+    decl.token ?? "",
+    decl.username,
+    context,
+    `push mirror ${decl.url} of ${decl.project}: `,
+  );
 }
 
 /** The GitLab client turns every failure into a ToolError: anything else is a bug of ours. */
