@@ -2,7 +2,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { ToolError } from "../errors/tool-error.ts";
-import { diskFullError } from "../util/disk-full.ts";
+import { isDiskFull } from "../util/disk-full.ts";
 import type { Redactor } from "../util/redact.ts";
 
 /** A report the user asked for (`--report`, `--junit`), and how to render it. */
@@ -37,7 +37,7 @@ export async function writeReportFiles(
     try {
       await writeWhole(path, redactor.redact(render()));
     } catch (error) {
-      if (full === undefined && diskFullError(error, {}, path) !== undefined) full = dirname(path);
+      if (full === undefined && isDiskFull(error)) full = dirname(path);
       problems.push(`${path} (${error instanceof Error ? error.message : String(error)})`);
     }
   }

@@ -75,7 +75,7 @@ export function details(report: MirrorReport): string[] {
   if (report.error != null) {
     out.push(`  error ${report.error.code}: ${report.error.message}`);
     for (const line of report.error.detail ?? []) out.push(`    ${line}`);
-    if (report.error.fix != null) out.push(`  fix: ${report.error.fix}`);
+    out.push(`  fix: ${report.error.fix}`);
   }
   return out;
 }

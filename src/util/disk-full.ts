@@ -7,6 +7,12 @@ export interface WritePlaces {
   tempDir?: string | undefined;
 }
 
+/** A write that failed for want of room: no space left, or over a quota. */
+export function isDiskFull(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
 /**
  * A write of ci-mirror's own (Node, not git) that found the disk full (`ENOSPC`) or the quota used
  * up (`EDQUOT`), as an error that says which directory to free: the cache dir, the temp dir, or
@@ -14,8 +20,8 @@ export interface WritePlaces {
  * `write`, unlike a failed `open`, carries no path). Undefined for any other error.
  */
 export function diskFullError(error: unknown, places: WritePlaces, file?: string): ToolError | undefined {
-  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
-  if (code !== "ENOSPC" && code !== "EDQUOT") return undefined;
+  if (!isDiskFull(error)) return undefined;
+  const { code, path } = error as { code?: unknown; path?: unknown };
   const written = typeof path === "string" ? path : file;
   const { cacheDir, tempDir } = places;
   const where =

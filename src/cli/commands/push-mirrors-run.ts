@@ -62,7 +62,7 @@ export async function runPushMirrors(args: PushMirrorsArgs, world: CommandWorld)
     );
     for (const warning of result.warnings) {
       printer.err(`warning: ${warning.message}`);
-      if (warning.fix != null) printer.err(`fix: ${warning.fix}`);
+      printer.err(`fix: ${warning.fix}`);
     }
     print(formatApply(result), applyJson(result));
     const failed = result.failures.length > 0 || result.outcomes.some((o) => o.status === "failed");

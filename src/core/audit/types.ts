@@ -1,6 +1,6 @@
 /**
  * What `ci-mirror audit` reports. These shapes are the `--json`/`--report` output and the
- * notification payload: keep them stable and additive.
+ * notification payload: keep them stable; add fields, and name any other change in CHANGELOG.md.
  */
 import type { ErrorReport } from "../../errors/catalog.ts";
 
