@@ -1,7 +1,7 @@
 // The README's input tables come from the templates' `spec:inputs`, so the docs cannot drift.
 import { readFile } from "node:fs/promises";
-import { format, resolveConfig } from "prettier";
 import { parseAllDocuments } from "yaml";
+import { markdownTable, replaceBetween } from "./readme-tables.ts";
 
 export interface InputSpec {
   type?: string;
@@ -28,18 +28,15 @@ function markers(component: string): { start: string; end: string } {
   return { start: `<!-- inputs:${component}:start -->`, end: `<!-- inputs:${component}:end -->` };
 }
 
-/** A markdown table of the inputs, formatted as prettier would leave it. */
-async function inputsTable(inputs: Record<string, InputSpec>): Promise<string> {
-  const rows = Object.entries(inputs).map(([name, input]) =>
-    [`\`${name}\``, input.type ?? "string", showDefault(input), input.description ?? ""].map(cell),
-  );
-  const table = [
-    "| input | type | default | description |",
-    "| --- | --- | --- | --- |",
-    ...rows.map((row) => `| ${row.join(" | ")} |`),
-  ].join("\n");
-  const options = (await resolveConfig(new URL("../README.md", import.meta.url))) ?? {};
-  return (await format(table, { ...options, parser: "markdown" })).trimEnd();
+/** A markdown table of the inputs. */
+function inputsTable(inputs: Record<string, InputSpec>): Promise<string> {
+  const rows = Object.entries(inputs).map(([name, input]) => [
+    `\`${name}\``,
+    input.type ?? "string",
+    showDefault(input),
+    input.description ?? "",
+  ]);
+  return markdownTable(["input", "type", "default", "description"], rows);
 }
 
 function showDefault(input: InputSpec): string {
@@ -48,20 +45,12 @@ function showDefault(input: InputSpec): string {
   return `\`${typeof input.default === "string" ? input.default : JSON.stringify(input.default)}\``;
 }
 
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
-}
-
 /** README with every component's table replaced between its markers; throws if a marker is missing. */
 export async function withInputTables(readme: string): Promise<string> {
   let text = readme;
   for (const component of COMPONENTS) {
     const { start, end } = markers(component);
-    const from = text.indexOf(start);
-    const to = text.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`README.md lacks the markers ${start} … ${end}`);
-    const table = await inputsTable(await readInputs(component));
-    text = `${text.slice(0, from + start.length)}\n\n${table}\n\n${text.slice(to)}`;
+    text = replaceBetween(text, start, end, await inputsTable(await readInputs(component)));
   }
   return text;
 }
