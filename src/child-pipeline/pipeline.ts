@@ -222,24 +222,15 @@ function syncCommand(line: SyncLine, options: ChildPipelineOptions): string {
 }
 
 function syncJob(names: string[], options: ChildPipelineOptions): SyncJob {
-  return {
-    stage: CHILD_STAGE,
-    image: options.image,
-    ...beforeScript(options),
-    script: [
-      syncCommand(
-        { mirror: '"$MIRROR"', reports: { json: '"reports/$MIRROR.json"', xml: '"reports/$MIRROR.xml"' } },
-        options,
-      ),
-    ],
-    parallel: { matrix: [{ MIRROR: names }] },
-    // The key is per mirror, so each job restores only its own bare repo; the whole cache dir is
-    // cached because that job's cache dir holds nothing else.
-    ...(options.cache ? { cache: cacheOf("ci-mirror-$MIRROR") } : {}),
-    // Two pipelines (a schedule and a manual run) must never push the same target at once.
-    resource_group: "ci-mirror-$MIRROR",
-    ...jobSettings(options),
-  };
+  // The key is per mirror, so each job restores only its own bare repo (the whole cache dir is
+  // cached because that job's cache dir holds nothing else), and two pipelines (a schedule and a
+  // manual run) never push the same target at once.
+  return jobFor(
+    { mirror: '"$MIRROR"', reports: { json: '"reports/$MIRROR.json"', xml: '"reports/$MIRROR.xml"' } },
+    "ci-mirror-$MIRROR",
+    options,
+    { parallel: { matrix: [{ MIRROR: names }] } },
+  );
 }
 
 /**
@@ -255,23 +246,35 @@ function shardJob(shard: number, names: string[], options: ChildPipelineOptions)
       `shard ${shard} would pass ${names.length} mirror names (${list.length} characters) on one command line, past what Linux starts a program with`,
       "shardTooLong",
     );
-  const id = `${options.jobPrefix}-shard-${shard}`;
+  return jobFor(
+    {
+      mirror: shellQuote(list),
+      concurrency: options.concurrency,
+      reports: { json: `reports/shard-${shard}.json`, xml: `reports/shard-${shard}.xml` },
+    },
+    `ci-mirror-${options.jobPrefix}-shard-${shard}`,
+    options,
+  );
+}
+
+/**
+ * A sync job around its sync line; `key` is both its cache key and its resource group, and
+ * `extra` (a matrix) goes after the script.
+ */
+function jobFor(
+  line: SyncLine,
+  key: string,
+  options: ChildPipelineOptions,
+  extra: Pick<SyncJob, "parallel"> = {},
+): SyncJob {
   return {
     stage: CHILD_STAGE,
     image: options.image,
     ...beforeScript(options),
-    script: [
-      syncCommand(
-        {
-          mirror: shellQuote(list),
-          concurrency: options.concurrency,
-          reports: { json: `reports/shard-${shard}.json`, xml: `reports/shard-${shard}.xml` },
-        },
-        options,
-      ),
-    ],
-    ...(options.cache ? { cache: cacheOf(`ci-mirror-${id}`) } : {}),
-    resource_group: `ci-mirror-${id}`,
+    script: [syncCommand(line, options)],
+    ...extra,
+    ...(options.cache ? { cache: cacheOf(key) } : {}),
+    resource_group: key,
     ...jobSettings(options),
   };
 }
